@@ -1,0 +1,3 @@
+DROP TABLE oauth_states;
+DROP TABLE oauth_connections;
+DROP TABLE api_tokens;

@@ -1,0 +1,3 @@
+//! Integration tests of the auth service: real PostgreSQL, real gRPC over loopback.
+
+mod startup;

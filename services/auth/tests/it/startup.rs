@@ -1,0 +1,74 @@
+//! Start-up: migrate an empty database, then serve health, reflection and the API.
+
+use adsync_proto::auth::ListApiTokensRequest;
+use adsync_proto::auth::auth_service_client::AuthServiceClient;
+use adsync_test_harness::{TestDatabase, TestServer, assert_standard_server, db_args};
+
+fn config(db: &TestDatabase) -> adsync_auth::Config {
+    adsync_auth::Config { db: db_args(db) }
+}
+
+#[tokio::test]
+async fn migrates_an_empty_database_then_serves_health_and_reflection() {
+    let db = TestDatabase::empty();
+    let config = config(&db);
+    let server =
+        TestServer::start(|listener, shutdown| adsync_auth::serve(config, listener, shutdown))
+            .await;
+
+    assert_standard_server(server.channel(), adsync_proto::AUTH_SERVICE).await;
+    assert_eq!(
+        db.tables(),
+        ["api_tokens", "oauth_connections", "oauth_states"]
+    );
+
+    server.shutdown().await.expect("clean shutdown");
+}
+
+#[tokio::test]
+async fn fails_to_start_on_an_unreachable_database() {
+    let mut config = config(&TestDatabase::empty());
+    config.db.database_url = "postgres://adsync:hunter2@127.0.0.1:1/adsync"
+        .to_owned()
+        .into();
+    let server =
+        TestServer::start(|listener, shutdown| adsync_auth::serve(config, listener, shutdown))
+            .await;
+    let err = server.shutdown().await.expect_err("must not start");
+    assert!(err.to_string().contains("cannot connect"), "{err}");
+}
+
+#[tokio::test]
+async fn unbuilt_rpcs_answer_unimplemented() {
+    let db = TestDatabase::empty();
+    let config = config(&db);
+    let server =
+        TestServer::start(|listener, shutdown| adsync_auth::serve(config, listener, shutdown))
+            .await;
+    let status = AuthServiceClient::new(server.channel())
+        .list_api_tokens(ListApiTokensRequest::default())
+        .await
+        .expect_err("not built yet");
+    assert_eq!(status.code(), tonic::Code::Unimplemented);
+    server.shutdown().await.expect("clean shutdown");
+}
+
+#[test]
+fn binary_exits_non_zero_with_a_clear_message_on_a_bad_database_url() {
+    adsync_test_harness::assert_rejects_unreachable_database(env!("CARGO_BIN_EXE_adsync-auth"));
+}
+
+#[test]
+fn help_documents_every_setting() {
+    adsync_test_harness::assert_help_documents(
+        env!("CARGO_BIN_EXE_adsync-auth"),
+        &[
+            "--listen",
+            "ADSYNC_LISTEN",
+            "--database-url",
+            "DATABASE_URL",
+            "--log-format",
+            "--db-max-connections",
+        ],
+    );
+}

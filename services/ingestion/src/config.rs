@@ -1,0 +1,10 @@
+//! The ingestion service's settings, from flags or the environment.
+
+use adsync_db::DbArgs;
+
+/// Everything the ingestion service needs to run.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Config {
+    #[command(flatten)]
+    pub db: DbArgs,
+}

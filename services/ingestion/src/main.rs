@@ -1,0 +1,24 @@
+//! The adsync-ingestion binary: flags in, then the library's `serve` until SIGINT/SIGTERM.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+/// adsync ingestion service: the freshness-gated, streamed LinkedIn sync.
+#[derive(Debug, Parser)]
+#[command(name = "adsync-ingestion", version, about)]
+struct Cli {
+    #[command(flatten)]
+    server: adsync_server::ServerArgs,
+    #[command(flatten)]
+    config: adsync_ingestion::Config,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    adsync_server::run_binary("adsync-ingestion", &cli.server, |listener, shutdown| {
+        adsync_ingestion::serve(cli.config, listener, shutdown)
+    })
+    .await
+}

@@ -1,0 +1,85 @@
+//! The gRPC face of the ingestion service: each RPC delegates to its module.
+
+use std::pin::Pin;
+
+use adsync_db::Db;
+use adsync_proto::ingestion::ingestion_service_server::IngestionService;
+use adsync_proto::ingestion::*;
+use tokio_stream::Stream;
+use tonic::{Request, Response, Status};
+
+/// A server stream of one RPC's responses.
+type EventStream<T> = Pin<Box<dyn Stream<Item = Result<T, Status>> + Send + 'static>>;
+
+/// Implements `adsync.ingestion.v1.IngestionService`.
+#[derive(Debug, Clone)]
+pub(crate) struct IngestionApi {
+    #[allow(dead_code)]
+    db: Db,
+}
+
+impl IngestionApi {
+    pub(crate) fn new(db: Db) -> Self {
+        Self { db }
+    }
+}
+
+fn not_yet(rpc: &str) -> Status {
+    Status::unimplemented(format!("{rpc} is not implemented yet"))
+}
+
+#[tonic::async_trait]
+impl IngestionService for IngestionApi {
+    type StartSyncStream = EventStream<StartSyncResponse>;
+    type WatchSyncStream = EventStream<WatchSyncResponse>;
+    type SubscribeSyncEventsStream = EventStream<SubscribeSyncEventsResponse>;
+
+    async fn start_sync(
+        &self,
+        _: Request<StartSyncRequest>,
+    ) -> Result<Response<Self::StartSyncStream>, Status> {
+        Err(not_yet("StartSync"))
+    }
+    async fn trigger_sync(
+        &self,
+        _: Request<TriggerSyncRequest>,
+    ) -> Result<Response<TriggerSyncResponse>, Status> {
+        Err(not_yet("TriggerSync"))
+    }
+    async fn watch_sync(
+        &self,
+        _: Request<WatchSyncRequest>,
+    ) -> Result<Response<Self::WatchSyncStream>, Status> {
+        Err(not_yet("WatchSync"))
+    }
+    async fn subscribe_sync_events(
+        &self,
+        _: Request<SubscribeSyncEventsRequest>,
+    ) -> Result<Response<Self::SubscribeSyncEventsStream>, Status> {
+        Err(not_yet("SubscribeSyncEvents"))
+    }
+    async fn get_sync_run(
+        &self,
+        _: Request<GetSyncRunRequest>,
+    ) -> Result<Response<GetSyncRunResponse>, Status> {
+        Err(not_yet("GetSyncRun"))
+    }
+    async fn list_sync_runs(
+        &self,
+        _: Request<ListSyncRunsRequest>,
+    ) -> Result<Response<ListSyncRunsResponse>, Status> {
+        Err(not_yet("ListSyncRuns"))
+    }
+    async fn check_freshness(
+        &self,
+        _: Request<CheckFreshnessRequest>,
+    ) -> Result<Response<CheckFreshnessResponse>, Status> {
+        Err(not_yet("CheckFreshness"))
+    }
+    async fn discover_accounts(
+        &self,
+        _: Request<DiscoverAccountsRequest>,
+    ) -> Result<Response<DiscoverAccountsResponse>, Status> {
+        Err(not_yet("DiscoverAccounts"))
+    }
+}

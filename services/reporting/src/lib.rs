@@ -1,0 +1,44 @@
+//! adsync's reporting service (`adsync.reporting.v1.ReportingService`): exact metrics,
+//! entities, demographics, audits and sync status from the warehouse, read-only.
+//!
+//! The library exposes [`serve`]; `main.rs` only parses flags and calls it.
+
+mod config;
+mod error;
+mod service;
+
+use std::future::Future;
+
+use adsync_db::{Db, DbConfig, run_migrations};
+use tokio::net::TcpListener;
+use tonic::service::Routes;
+
+pub use config::Config;
+pub use error::Error;
+
+/// Connects, makes sure the warehouse schema exists (reporting may start before
+/// ingestion), then serves read-only until `shutdown` completes.
+pub async fn serve(
+    config: Config,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send,
+) -> Result<(), Error> {
+    let migrator = Db::connect(DbConfig::from_args(&config.db, "adsync-reporting-migrate")).await?;
+    let applied = migrator
+        .run(|conn| run_migrations(conn, &[&adsync_warehouse::MIGRATIONS]))
+        .await?;
+    drop(migrator);
+    tracing::info!(migrations.applied = applied.len(), "database ready");
+
+    // Every query of the service runs in a read-only transaction.
+    let mut db_config = DbConfig::from_args(&config.db, "adsync-reporting");
+    db_config.read_only = true;
+    let db = Db::connect(db_config).await?;
+
+    let api = service::ReportingApi::new(db);
+    let routes = Routes::new(
+        adsync_proto::reporting::reporting_service_server::ReportingServiceServer::new(api),
+    );
+    adsync_server::serve(adsync_proto::REPORTING_SERVICE, listener, routes, shutdown).await?;
+    Ok(())
+}

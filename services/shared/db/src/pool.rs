@@ -1,0 +1,148 @@
+//! [`Db`]: the pool and the blocking bridge every Diesel call goes through.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::pg::PgConnection;
+use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
+use diesel::{Connection, RunQueryDsl};
+use secrecy::ExposeSecret;
+use tokio::sync::Semaphore;
+
+use crate::{DbConfig, DbError};
+
+type PgPool = Pool<ConnectionManager<PgConnection>>;
+
+/// A pooled PostgreSQL connection handle for async code. Cheap to clone.
+#[derive(Clone)]
+pub struct Db {
+    pool: PgPool,
+    /// One permit per pooled connection: callers wait here (async, bounded) instead of
+    /// parking a blocking thread inside r2d2.
+    permits: Arc<Semaphore>,
+    acquire_timeout: Duration,
+}
+
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Db")
+            .field("state", &self.pool.state())
+            .finish()
+    }
+}
+
+/// Per-connection session settings, applied whenever r2d2 opens a connection.
+#[derive(Debug)]
+struct SessionSettings(String);
+
+impl CustomizeConnection<PgConnection, diesel::r2d2::Error> for SessionSettings {
+    fn on_acquire(&self, conn: &mut PgConnection) -> Result<(), diesel::r2d2::Error> {
+        conn.batch_execute(&self.0)
+            .map_err(diesel::r2d2::Error::QueryError)
+    }
+}
+
+impl Db {
+    /// Connects, failing fast with the server's own words if the database cannot be reached.
+    pub async fn connect(config: DbConfig) -> Result<Db, DbError> {
+        tokio::task::spawn_blocking(move || Db::connect_blocking(&config))
+            .await
+            .map_err(|_| DbError::Cancelled)?
+    }
+
+    fn connect_blocking(config: &DbConfig) -> Result<Db, DbError> {
+        let url = config.url.expose_secret();
+        // One direct attempt first: r2d2 only reports "timed out", libpq says why.
+        PgConnection::establish(url).map_err(|e| {
+            DbError::Connect(format!(
+                "cannot connect to {}: {}",
+                config.redacted_url(),
+                e.to_string().trim()
+            ))
+        })?;
+
+        let mut settings = format!(
+            "SET application_name = '{}'; SET TIME ZONE 'UTC';",
+            config.application_name.replace('\'', "")
+        );
+        if let Some(timeout) = config.statement_timeout {
+            settings.push_str(&format!(
+                " SET statement_timeout = {};",
+                timeout.as_millis()
+            ));
+        }
+        if config.read_only {
+            settings.push_str(" SET default_transaction_read_only = on;");
+        }
+        let pool = Pool::builder()
+            .max_size(config.max_connections)
+            .min_idle(Some(1))
+            .connection_timeout(config.acquire_timeout)
+            .test_on_check_out(false)
+            .connection_customizer(Box::new(SessionSettings(settings)))
+            .build(ConnectionManager::<PgConnection>::new(url))
+            .map_err(|e| DbError::Connect(format!("{}: {e}", config.redacted_url())))?;
+        Ok(Db {
+            pool,
+            permits: Arc::new(Semaphore::new(config.max_connections as usize)),
+            acquire_timeout: config.acquire_timeout,
+        })
+    }
+
+    /// Runs `f` with a pooled connection on the blocking pool. Callers own the
+    /// transaction: wrap the body in `conn.transaction(|conn| ...)` when it needs one.
+    ///
+    /// A panic inside `f` is re-raised here, in the calling task.
+    pub async fn run<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut PgConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        let permit =
+            tokio::time::timeout(self.acquire_timeout, self.permits.clone().acquire_owned())
+                .await
+                .map_err(|_| DbError::PoolTimeout(self.acquire_timeout))?
+                .map_err(|_| DbError::Cancelled)?;
+        let pool = self.pool.clone();
+        let timeout = self.acquire_timeout;
+        let span = tracing::Span::current();
+        let joined = tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            span.in_scope(|| {
+                let mut conn = checkout(&pool, timeout)?;
+                f(&mut conn)
+            })
+        })
+        .await;
+        match joined {
+            Ok(result) => result,
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Err(_) => Err(DbError::Cancelled.into()),
+        }
+    }
+
+    /// Answers whether the database responds, for readiness checks.
+    pub async fn ping(&self) -> Result<(), DbError> {
+        self.run(|conn| {
+            diesel::sql_query("SELECT 1").execute(conn)?;
+            Ok(())
+        })
+        .await
+    }
+}
+
+fn checkout(
+    pool: &PgPool,
+    timeout: Duration,
+) -> Result<PooledConnection<ConnectionManager<PgConnection>>, DbError> {
+    pool.get_timeout(timeout).map_err(|e| {
+        let message = e.to_string();
+        if message.contains("timed out") {
+            DbError::PoolTimeout(timeout)
+        } else {
+            DbError::Connect(message)
+        }
+    })
+}

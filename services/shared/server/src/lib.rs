@@ -1,0 +1,17 @@
+//! How every adsync gRPC server is assembled, so the three services behave alike:
+//! gRPC health (`grpc.health.v1`), server reflection (v1 and v1alpha, so grpcurl of any
+//! age needs no proto files), a tracing layer, and graceful shutdown on SIGINT/SIGTERM.
+//!
+//! A service library calls [`serve`] with its bound listener, its routes and a shutdown
+//! future; its thin `main` uses [`ServerArgs`], [`telemetry::init`] and [`shutdown_signal`].
+
+mod args;
+mod run;
+mod serve;
+mod shutdown;
+pub mod telemetry;
+
+pub use args::{LogFormat, ServerArgs};
+pub use run::{Shutdown, run_binary};
+pub use serve::{ServeError, serve};
+pub use shutdown::shutdown_signal;

@@ -1,0 +1,229 @@
+// @generated automatically by Diesel CLI.
+
+diesel::table! {
+    ad_accounts (id) {
+        id -> Int8,
+        name -> Text,
+        status -> Text,
+        currency -> Nullable<Text>,
+        #[sql_name = "type"]
+        type_ -> Nullable<Text>,
+        is_test -> Bool,
+        upstream_created_at -> Nullable<Timestamptz>,
+        upstream_modified_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        fetched_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    audience_demographics (account_id, pivot, segment, date_start) {
+        account_id -> Int8,
+        pivot -> Text,
+        segment -> Text,
+        date_start -> Date,
+        date_end -> Date,
+        impressions -> Int8,
+        clicks -> Int8,
+        cost -> Numeric,
+        created_at -> Timestamptz,
+        fetched_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    campaign_daily_metrics (campaign_id, date) {
+        campaign_id -> Int8,
+        date -> Date,
+        account_id -> Int8,
+        impressions -> Int8,
+        clicks -> Int8,
+        cost -> Numeric,
+        landing_page_clicks -> Int8,
+        external_website_conversions -> Int8,
+        one_click_leads -> Int8,
+        likes -> Int8,
+        comments -> Int8,
+        shares -> Int8,
+        follows -> Int8,
+        opens -> Int8,
+        sends -> Int8,
+        created_at -> Timestamptz,
+        fetched_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    campaign_groups (id) {
+        id -> Int8,
+        account_id -> Int8,
+        name -> Text,
+        status -> Text,
+        total_budget -> Nullable<Numeric>,
+        total_budget_currency -> Nullable<Text>,
+        run_schedule_start -> Nullable<Timestamptz>,
+        run_schedule_end -> Nullable<Timestamptz>,
+        upstream_created_at -> Nullable<Timestamptz>,
+        upstream_modified_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        fetched_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    campaigns (id) {
+        id -> Int8,
+        account_id -> Int8,
+        campaign_group_id -> Nullable<Int8>,
+        name -> Text,
+        status -> Text,
+        #[sql_name = "type"]
+        type_ -> Nullable<Text>,
+        objective_type -> Nullable<Text>,
+        format -> Nullable<Text>,
+        cost_type -> Nullable<Text>,
+        optimization_target_type -> Nullable<Text>,
+        creative_selection -> Nullable<Text>,
+        daily_budget -> Nullable<Numeric>,
+        daily_budget_currency -> Nullable<Text>,
+        total_budget -> Nullable<Numeric>,
+        total_budget_currency -> Nullable<Text>,
+        unit_cost -> Nullable<Numeric>,
+        unit_cost_currency -> Nullable<Text>,
+        offsite_delivery_enabled -> Bool,
+        audience_expansion_enabled -> Bool,
+        run_schedule_start -> Nullable<Timestamptz>,
+        run_schedule_end -> Nullable<Timestamptz>,
+        upstream_created_at -> Nullable<Timestamptz>,
+        upstream_modified_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        fetched_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    creative_daily_metrics (creative_id, date) {
+        creative_id -> Int8,
+        date -> Date,
+        campaign_id -> Int8,
+        account_id -> Int8,
+        impressions -> Int8,
+        clicks -> Int8,
+        cost -> Numeric,
+        landing_page_clicks -> Int8,
+        external_website_conversions -> Int8,
+        one_click_leads -> Int8,
+        likes -> Int8,
+        comments -> Int8,
+        shares -> Int8,
+        follows -> Int8,
+        opens -> Int8,
+        sends -> Int8,
+        created_at -> Timestamptz,
+        fetched_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    creatives (id) {
+        id -> Int8,
+        campaign_id -> Int8,
+        account_id -> Int8,
+        intended_status -> Nullable<Text>,
+        is_serving -> Bool,
+        serving_hold_reasons -> Array<Nullable<Text>>,
+        content_reference -> Nullable<Text>,
+        content_name -> Nullable<Text>,
+        upstream_created_at -> Nullable<Timestamptz>,
+        upstream_modified_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        fetched_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    sync_accounts (account_id) {
+        account_id -> Int8,
+        connection_id -> Text,
+        name -> Text,
+        status -> Text,
+        schedule_enabled -> Bool,
+        next_scheduled_at -> Timestamptz,
+        metrics_synced_through -> Nullable<Date>,
+        discovered_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    sync_errors (id) {
+        id -> Int8,
+        run_id -> Uuid,
+        account_id -> Int8,
+        entity -> Text,
+        upstream_id -> Nullable<Text>,
+        reason -> Text,
+        raw -> Jsonb,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    sync_events (id) {
+        id -> Int8,
+        run_id -> Uuid,
+        sequence -> Int8,
+        account_id -> Int8,
+        kind -> Text,
+        payload -> Bytea,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    sync_runs (id) {
+        id -> Uuid,
+        account_id -> Int8,
+        trigger -> Text,
+        status -> Text,
+        reason -> Text,
+        force -> Bool,
+        window_start -> Nullable<Date>,
+        window_end -> Nullable<Date>,
+        worker -> Text,
+        entity_counts -> Jsonb,
+        upstream_calls -> Int8,
+        error_count -> Int8,
+        last_sequence -> Int8,
+        created_at -> Timestamptz,
+        heartbeat_at -> Timestamptz,
+        finished_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::joinable!(audience_demographics -> ad_accounts (account_id));
+diesel::joinable!(campaign_daily_metrics -> ad_accounts (account_id));
+diesel::joinable!(campaign_daily_metrics -> campaigns (campaign_id));
+diesel::joinable!(campaign_groups -> ad_accounts (account_id));
+diesel::joinable!(campaigns -> ad_accounts (account_id));
+diesel::joinable!(creative_daily_metrics -> ad_accounts (account_id));
+diesel::joinable!(creative_daily_metrics -> campaigns (campaign_id));
+diesel::joinable!(creative_daily_metrics -> creatives (creative_id));
+diesel::joinable!(creatives -> ad_accounts (account_id));
+diesel::joinable!(creatives -> campaigns (campaign_id));
+diesel::joinable!(sync_errors -> sync_runs (run_id));
+diesel::joinable!(sync_events -> sync_runs (run_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    ad_accounts,
+    audience_demographics,
+    campaign_daily_metrics,
+    campaign_groups,
+    campaigns,
+    creative_daily_metrics,
+    creatives,
+    sync_accounts,
+    sync_errors,
+    sync_events,
+    sync_runs,
+);
