@@ -28,18 +28,32 @@ pub fn run_migrations(
     })
 }
 
-/// Reverts every migration of each set, last set first (tests of `down.sql`).
+/// Reverts every applied migration of each set, newest first and last set first (tests
+/// of `down.sql`). Only each set's own versions are touched: Diesel's `revert_all` would
+/// stop at the first version it does not know, which in a shared database is another
+/// service's.
 pub fn revert_all_migrations(
     conn: &mut PgConnection,
     sets: &[&EmbeddedMigrations],
 ) -> Result<Vec<String>, DbError> {
     with_migration_lock(conn, |conn| {
+        let applied = conn
+            .applied_migrations()
+            .map_err(|e| DbError::Migration(e.to_string()))?;
         let mut reverted = Vec::new();
         for set in sets.iter().rev() {
-            let versions = conn
-                .revert_all_migrations(Borrowed(set))
+            let mut migrations = MigrationSource::<Pg>::migrations(*set)
                 .map_err(|e| DbError::Migration(e.to_string()))?;
-            reverted.extend(versions.into_iter().map(|v| v.to_string()));
+            migrations.sort_by(|a, b| b.name().version().cmp(&a.name().version()));
+            for migration in migrations
+                .iter()
+                .filter(|m| applied.contains(&m.name().version()))
+            {
+                let version = conn
+                    .revert_migration(migration.as_ref())
+                    .map_err(|e| DbError::Migration(e.to_string()))?;
+                reverted.push(version.to_string());
+            }
         }
         Ok(reverted)
     })

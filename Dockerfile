@@ -1,0 +1,18 @@
+# One image for every adsync binary; compose picks the binary per service.
+# Build: docker build -t adsync .
+
+FROM rust:1.95-bookworm AS build
+RUN apt-get update && apt-get install -y --no-install-recommends libpq-dev && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+COPY . .
+RUN cargo build --release --locked --bins \
+    && mkdir /out \
+    && find target/release -maxdepth 1 -type f -executable -name 'adsync*' -exec cp {} /out/ \;
+
+FROM debian:bookworm-slim
+RUN apt-get update && apt-get install -y --no-install-recommends libpq5 ca-certificates \
+    && rm -rf /var/lib/apt/lists/* \
+    && useradd --system --uid 10001 adsync
+COPY --from=build /out/ /usr/local/bin/
+USER adsync
+ENV ADSYNC_LOG_FORMAT=json

@@ -1,0 +1,113 @@
+//! The foundation every other test stands on: isolated test databases and migrations
+//! that apply on an empty database and revert cleanly.
+
+use std::collections::HashSet;
+
+use adsync_db::{revert_all_migrations, run_migrations};
+use adsync_e2e::all_migrations;
+use adsync_test_harness::TestDatabase;
+use diesel::migration::MigrationSource;
+use diesel::pg::Pg;
+use diesel::{QueryableByName, RunQueryDsl, sql_query};
+
+const ALL_TABLES: &[&str] = &[
+    "ad_accounts",
+    "api_tokens",
+    "audience_demographics",
+    "campaign_daily_metrics",
+    "campaign_groups",
+    "campaigns",
+    "creative_daily_metrics",
+    "creatives",
+    "oauth_connections",
+    "oauth_states",
+    "sync_accounts",
+    "sync_errors",
+    "sync_events",
+    "sync_runs",
+];
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
+fn count_sync_accounts(db: &TestDatabase) -> i64 {
+    sql_query("SELECT count(*) AS n FROM sync_accounts")
+        .get_result::<Count>(&mut db.connect())
+        .unwrap()
+        .n
+}
+
+#[tokio::test]
+async fn two_test_databases_never_see_each_others_rows() {
+    let (a, b) = tokio::join!(
+        tokio::task::spawn_blocking(|| TestDatabase::migrated(&all_migrations())),
+        tokio::task::spawn_blocking(|| TestDatabase::migrated(&all_migrations())),
+    );
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_ne!(a.name(), b.name());
+
+    sql_query("INSERT INTO sync_accounts (account_id, connection_id, name, status) VALUES (1, 'conn_a', 'A', 'ACTIVE')")
+        .execute(&mut a.connect())
+        .unwrap();
+
+    assert_eq!(count_sync_accounts(&a), 1);
+    assert_eq!(count_sync_accounts(&b), 0);
+}
+
+#[test]
+fn a_dropped_test_database_is_gone() {
+    let db = TestDatabase::migrated(&all_migrations());
+    let name = db.name().to_owned();
+    let keeper = TestDatabase::empty();
+    drop(db);
+    let exists = sql_query(format!(
+        "SELECT count(*) AS n FROM pg_database WHERE datname = '{name}'"
+    ))
+    .get_result::<Count>(&mut keeper.connect())
+    .unwrap()
+    .n;
+    assert_eq!(exists, 0);
+}
+
+#[test]
+fn migrations_apply_on_an_empty_database_and_revert_cleanly() {
+    let db = TestDatabase::empty();
+    let mut conn = db.connect();
+    assert!(db.tables().is_empty());
+
+    let applied = run_migrations(&mut conn, &all_migrations()).expect("up");
+    assert_eq!(applied.len(), 3);
+    assert_eq!(db.tables(), ALL_TABLES);
+
+    let reverted = revert_all_migrations(&mut conn, &all_migrations()).expect("down");
+    assert_eq!(reverted.len(), 3);
+    assert!(db.tables().is_empty(), "left behind: {:?}", db.tables());
+
+    // And up again: down.sql left nothing that blocks a re-run.
+    run_migrations(&mut conn, &all_migrations()).expect("up again");
+    assert_eq!(db.tables(), ALL_TABLES);
+    assert!(
+        run_migrations(&mut conn, &all_migrations())
+            .expect("idempotent")
+            .is_empty()
+    );
+}
+
+/// Services can share a database, and Diesel keeps one migrations table: a version used
+/// by two services would make the second service's migration silently "already applied".
+#[test]
+fn migration_versions_are_unique_across_services() {
+    let mut seen = HashSet::new();
+    for set in all_migrations() {
+        for migration in MigrationSource::<Pg>::migrations(set).unwrap() {
+            let version = migration.name().version().to_string();
+            assert!(
+                seen.insert(version.clone()),
+                "migration version {version} is used twice"
+            );
+        }
+    }
+}

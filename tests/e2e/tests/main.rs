@@ -1,0 +1,3 @@
+//! adsync end-to-end tests: one binary, one module per concern.
+
+mod foundation;
