@@ -1,7 +1,31 @@
-//! The auth service's errors, and their one conversion to a gRPC status.
+//! The auth service's errors, and their one conversion to a gRPC status (AIP-193:
+//! an `ErrorInfo` in domain `auth.adsync` on every error).
 
 use adsync_db::DbError;
-use tonic::Status;
+use adsync_server::error_status;
+use tonic::{Code, Status};
+
+use crate::crypto::CryptoError;
+use crate::upstream::UpstreamError;
+
+pub(crate) const DOMAIN: &str = "auth.adsync";
+
+/// Why an OAuth `state` was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StateProblem {
+    Unknown,
+    AlreadyUsed,
+    Expired,
+}
+
+/// Why a caller token was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenProblem {
+    Malformed,
+    Unknown,
+    Revoked,
+    Expired,
+}
 
 /// Everything that can fail in the auth service.
 #[derive(Debug, thiserror::Error)]
@@ -10,17 +34,110 @@ pub enum Error {
     Db(#[from] DbError),
     #[error(transparent)]
     Serve(#[from] adsync_server::ServeError),
+    #[error(transparent)]
+    Crypto(#[from] CryptoError),
+    /// Bad input: a ready INVALID_ARGUMENT with its field violations.
+    #[error("{}", .0.message())]
+    Invalid(Box<Status>),
+    #[error("{kind} {id:?} not found")]
+    NotFound { kind: &'static str, id: String },
+    #[error("the OAuth state is {0:?}")]
+    State(StateProblem),
+    #[error("the connection {id:?} {reason}")]
+    ConnectionUnusable { id: String, reason: String },
+    #[error("the upstream refused the authorization code: {0}")]
+    CodeRejected(String),
+    #[error(transparent)]
+    Upstream(UpstreamError),
+    #[error("caller token {0:?}")]
+    Token(TokenProblem),
+}
+
+impl From<Status> for Error {
+    fn from(status: Status) -> Error {
+        Error::Invalid(Box::new(status))
+    }
+}
+
+impl From<diesel::result::Error> for Error {
+    fn from(e: diesel::result::Error) -> Error {
+        Error::Db(DbError::Query(e))
+    }
 }
 
 impl From<Error> for Status {
     fn from(err: Error) -> Status {
-        match &err {
-            Error::Db(db) if db.is_unavailable() => {
-                Status::unavailable("the database is unavailable; try again")
+        match err {
+            Error::Invalid(status) => *status,
+            Error::NotFound { kind, id } => error_status(
+                Code::NotFound,
+                format!("{kind} {id:?} does not exist"),
+                DOMAIN,
+                "NOT_FOUND",
+                &[("resource", kind.to_owned()), ("id", id)],
+            ),
+            Error::State(problem) => {
+                let (reason, message) = match problem {
+                    StateProblem::Unknown => (
+                        "STATE_UNKNOWN",
+                        "unknown OAuth state; start the authorization again",
+                    ),
+                    StateProblem::AlreadyUsed => (
+                        "STATE_ALREADY_USED",
+                        "this OAuth state was already used; start the authorization again",
+                    ),
+                    StateProblem::Expired => (
+                        "STATE_EXPIRED",
+                        "this OAuth state has expired; start the authorization again",
+                    ),
+                };
+                error_status(Code::FailedPrecondition, message, DOMAIN, reason, &[])
             }
-            _ => {
-                tracing::error!(error = %err, "internal error");
-                Status::internal("internal error")
+            Error::ConnectionUnusable { id, reason } => error_status(
+                Code::FailedPrecondition,
+                format!("connection {id:?} {reason}"),
+                DOMAIN,
+                "CONNECTION_UNUSABLE",
+                &[("connectionId", id)],
+            ),
+            Error::CodeRejected(why) => error_status(
+                Code::FailedPrecondition,
+                format!("the upstream refused the authorization code: {why}"),
+                DOMAIN,
+                "CODE_REJECTED",
+                &[],
+            ),
+            Error::Upstream(e) => error_status(
+                Code::Unavailable,
+                e.to_string(),
+                DOMAIN,
+                "UPSTREAM_UNAVAILABLE",
+                &[],
+            ),
+            Error::Token(problem) => {
+                let (reason, message) = match problem {
+                    TokenProblem::Malformed => {
+                        ("TOKEN_MALFORMED", "the token is not an adsync token")
+                    }
+                    TokenProblem::Unknown => ("TOKEN_UNKNOWN", "the token is not known"),
+                    TokenProblem::Revoked => ("TOKEN_REVOKED", "the token was revoked"),
+                    TokenProblem::Expired => ("TOKEN_EXPIRED", "the token has expired"),
+                };
+                error_status(Code::Unauthenticated, message, DOMAIN, reason, &[])
+            }
+            Error::Db(db) if db.is_unavailable() => {
+                tracing::warn!(error = %db, "database unavailable");
+                error_status(
+                    Code::Unavailable,
+                    "the database is unavailable; try again",
+                    DOMAIN,
+                    "DATABASE_UNAVAILABLE",
+                    &[],
+                )
+            }
+            other => {
+                tracing::error!(error = %other, "internal error");
+                error_status(Code::Internal, "internal error", DOMAIN, "INTERNAL", &[])
             }
         }
     }

@@ -1,81 +1,177 @@
-//! The gRPC face of the auth service: each RPC delegates to its module.
+//! The gRPC face of the auth service: shared state, which scope each RPC needs, and the
+//! trait impl that hands each RPC to its module under `rpc/`.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use adsync_db::Db;
 use adsync_proto::auth::auth_service_server::AuthService;
 use adsync_proto::auth::*;
+use adsync_server::{Clock, Identity, MethodScopes};
+use chrono::TimeDelta;
 use tonic::{Request, Response, Status};
 
-/// Implements `adsync.auth.v1.AuthService`.
+use crate::crypto::Keyring;
+use crate::upstream::OAuthClient;
+
+/// The scopes each RPC accepts (`admin` is accepted everywhere).
+pub(crate) const METHOD_SCOPES: MethodScopes = &[
+    (
+        "/adsync.auth.v1.AuthService/StartAuthorization",
+        &[Scope::Admin],
+    ),
+    (
+        "/adsync.auth.v1.AuthService/CompleteAuthorization",
+        &[Scope::Admin],
+    ),
+    (
+        "/adsync.auth.v1.AuthService/GetAccessToken",
+        &[Scope::Service],
+    ),
+    (
+        "/adsync.auth.v1.AuthService/ListConnections",
+        &[Scope::Service],
+    ),
+    (
+        "/adsync.auth.v1.AuthService/RevokeConnection",
+        &[Scope::Admin],
+    ),
+    ("/adsync.auth.v1.AuthService/IssueApiToken", &[Scope::Admin]),
+    (
+        "/adsync.auth.v1.AuthService/RevokeApiToken",
+        &[Scope::Admin],
+    ),
+    ("/adsync.auth.v1.AuthService/ListApiTokens", &[Scope::Admin]),
+    (
+        "/adsync.auth.v1.AuthService/Authenticate",
+        &[Scope::Service],
+    ),
+];
+
+/// Settings the RPCs read, resolved once at start-up.
+#[derive(Debug)]
+pub(crate) struct Settings {
+    pub(crate) client_id: String,
+    pub(crate) authorization_url: String,
+    pub(crate) redirect_uri: String,
+    pub(crate) default_scopes: Vec<String>,
+    pub(crate) state_ttl: TimeDelta,
+    pub(crate) refresh_ahead: TimeDelta,
+    pub(crate) expiring_soon: TimeDelta,
+}
+
+/// Implements `adsync.auth.v1.AuthService`. Cheap to clone.
 #[derive(Debug, Clone)]
 pub(crate) struct AuthApi {
-    #[allow(dead_code)]
-    db: Db,
+    pub(crate) db: Db,
+    pub(crate) keyring: Arc<Keyring>,
+    pub(crate) oauth: Arc<OAuthClient>,
+    pub(crate) clock: Clock,
+    pub(crate) settings: Arc<Settings>,
+    /// One refresh per connection at a time in this process; the database lease covers
+    /// other replicas.
+    pub(crate) refresh_flights: Arc<Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>>,
 }
 
-impl AuthApi {
-    pub(crate) fn new(db: Db) -> Self {
-        Self { db }
-    }
-}
-
-fn not_yet(rpc: &str) -> Status {
-    Status::unimplemented(format!("{rpc} is not implemented yet"))
+/// The caller the auth layer let in (`bootstrap` when there is none, e.g. in tools).
+pub(crate) fn caller<T>(request: &Request<T>) -> String {
+    request
+        .extensions()
+        .get::<Identity>()
+        .map_or_else(|| "unknown".to_owned(), |i| i.subject.clone())
 }
 
 #[tonic::async_trait]
 impl AuthService for AuthApi {
+    #[tracing::instrument(skip_all, fields(rpc = "StartAuthorization"))]
     async fn start_authorization(
         &self,
-        _: Request<StartAuthorizationRequest>,
+        request: Request<StartAuthorizationRequest>,
     ) -> Result<Response<StartAuthorizationResponse>, Status> {
-        Err(not_yet("StartAuthorization"))
+        let by = caller(&request);
+        Ok(Response::new(
+            self.start_authorization(request.into_inner(), by).await?,
+        ))
     }
+
+    #[tracing::instrument(skip_all, fields(rpc = "CompleteAuthorization"))]
     async fn complete_authorization(
         &self,
-        _: Request<CompleteAuthorizationRequest>,
+        request: Request<CompleteAuthorizationRequest>,
     ) -> Result<Response<CompleteAuthorizationResponse>, Status> {
-        Err(not_yet("CompleteAuthorization"))
+        Ok(Response::new(
+            self.complete_authorization(request.into_inner()).await?,
+        ))
     }
+
+    #[tracing::instrument(skip_all, fields(rpc = "GetAccessToken", connection_id = %request.get_ref().connection_id))]
     async fn get_access_token(
         &self,
-        _: Request<GetAccessTokenRequest>,
+        request: Request<GetAccessTokenRequest>,
     ) -> Result<Response<GetAccessTokenResponse>, Status> {
-        Err(not_yet("GetAccessToken"))
+        Ok(Response::new(
+            self.get_access_token(request.into_inner()).await?,
+        ))
     }
+
+    #[tracing::instrument(skip_all, fields(rpc = "ListConnections"))]
     async fn list_connections(
         &self,
-        _: Request<ListConnectionsRequest>,
+        request: Request<ListConnectionsRequest>,
     ) -> Result<Response<ListConnectionsResponse>, Status> {
-        Err(not_yet("ListConnections"))
+        Ok(Response::new(
+            self.list_connections(request.into_inner()).await?,
+        ))
     }
+
+    #[tracing::instrument(skip_all, fields(rpc = "RevokeConnection", connection_id = %request.get_ref().connection_id))]
     async fn revoke_connection(
         &self,
-        _: Request<RevokeConnectionRequest>,
+        request: Request<RevokeConnectionRequest>,
     ) -> Result<Response<RevokeConnectionResponse>, Status> {
-        Err(not_yet("RevokeConnection"))
+        Ok(Response::new(
+            self.revoke_connection(request.into_inner()).await?,
+        ))
     }
+
+    #[tracing::instrument(skip_all, fields(rpc = "IssueApiToken"))]
     async fn issue_api_token(
         &self,
-        _: Request<IssueApiTokenRequest>,
+        request: Request<IssueApiTokenRequest>,
     ) -> Result<Response<IssueApiTokenResponse>, Status> {
-        Err(not_yet("IssueApiToken"))
+        let by = caller(&request);
+        Ok(Response::new(
+            self.issue_api_token(request.into_inner(), &by).await?,
+        ))
     }
+
+    #[tracing::instrument(skip_all, fields(rpc = "RevokeApiToken", token_id = %request.get_ref().token_id))]
     async fn revoke_api_token(
         &self,
-        _: Request<RevokeApiTokenRequest>,
+        request: Request<RevokeApiTokenRequest>,
     ) -> Result<Response<RevokeApiTokenResponse>, Status> {
-        Err(not_yet("RevokeApiToken"))
+        Ok(Response::new(
+            self.revoke_api_token(request.into_inner()).await?,
+        ))
     }
+
+    #[tracing::instrument(skip_all, fields(rpc = "ListApiTokens"))]
     async fn list_api_tokens(
         &self,
-        _: Request<ListApiTokensRequest>,
+        request: Request<ListApiTokensRequest>,
     ) -> Result<Response<ListApiTokensResponse>, Status> {
-        Err(not_yet("ListApiTokens"))
+        Ok(Response::new(
+            self.list_api_tokens(request.into_inner()).await?,
+        ))
     }
+
+    #[tracing::instrument(skip_all, fields(rpc = "Authenticate"))]
     async fn authenticate(
         &self,
-        _: Request<AuthenticateRequest>,
+        request: Request<AuthenticateRequest>,
     ) -> Result<Response<AuthenticateResponse>, Status> {
-        Err(not_yet("Authenticate"))
+        Ok(Response::new(
+            self.authenticate(request.into_inner()).await?,
+        ))
     }
 }

@@ -10,6 +10,8 @@ pub enum Error {
     Db(#[from] DbError),
     #[error(transparent)]
     Serve(#[from] adsync_server::ServeError),
+    #[error("{0}")]
+    Config(String),
 }
 
 impl From<Error> for Status {

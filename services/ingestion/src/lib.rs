@@ -33,6 +33,17 @@ pub async fn serve(
     let routes = Routes::new(
         adsync_proto::ingestion::ingestion_service_server::IngestionServiceServer::new(api),
     );
-    adsync_server::serve(adsync_proto::INGESTION_SERVICE, listener, routes, shutdown).await?;
+    let auth = config
+        .auth
+        .layer(service::METHOD_SCOPES)
+        .map_err(Error::Config)?;
+    adsync_server::serve(
+        adsync_proto::INGESTION_SERVICE,
+        listener,
+        routes,
+        auth,
+        shutdown,
+    )
+    .await?;
     Ok(())
 }

@@ -3,10 +3,48 @@
 use std::pin::Pin;
 
 use adsync_db::Db;
+use adsync_proto::auth::Scope;
 use adsync_proto::ingestion::ingestion_service_server::IngestionService;
 use adsync_proto::ingestion::*;
+use adsync_server::MethodScopes;
 use tokio_stream::Stream;
 use tonic::{Request, Response, Status};
+
+/// The scopes each RPC accepts (`admin` is accepted everywhere).
+pub(crate) const METHOD_SCOPES: MethodScopes = &[
+    (
+        "/adsync.ingestion.v1.IngestionService/StartSync",
+        &[Scope::SyncWrite],
+    ),
+    (
+        "/adsync.ingestion.v1.IngestionService/TriggerSync",
+        &[Scope::SyncWrite],
+    ),
+    (
+        "/adsync.ingestion.v1.IngestionService/DiscoverAccounts",
+        &[Scope::SyncWrite],
+    ),
+    (
+        "/adsync.ingestion.v1.IngestionService/WatchSync",
+        &[Scope::SyncRead],
+    ),
+    (
+        "/adsync.ingestion.v1.IngestionService/SubscribeSyncEvents",
+        &[Scope::SyncRead],
+    ),
+    (
+        "/adsync.ingestion.v1.IngestionService/GetSyncRun",
+        &[Scope::SyncRead],
+    ),
+    (
+        "/adsync.ingestion.v1.IngestionService/ListSyncRuns",
+        &[Scope::SyncRead],
+    ),
+    (
+        "/adsync.ingestion.v1.IngestionService/CheckFreshness",
+        &[Scope::SyncRead],
+    ),
+];
 
 /// A server stream of one RPC's responses.
 type EventStream<T> = Pin<Box<dyn Stream<Item = Result<T, Status>> + Send + 'static>>;

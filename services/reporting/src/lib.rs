@@ -39,6 +39,17 @@ pub async fn serve(
     let routes = Routes::new(
         adsync_proto::reporting::reporting_service_server::ReportingServiceServer::new(api),
     );
-    adsync_server::serve(adsync_proto::REPORTING_SERVICE, listener, routes, shutdown).await?;
+    let auth = config
+        .auth
+        .layer(service::METHOD_SCOPES)
+        .map_err(Error::Config)?;
+    adsync_server::serve(
+        adsync_proto::REPORTING_SERVICE,
+        listener,
+        routes,
+        auth,
+        shutdown,
+    )
+    .await?;
     Ok(())
 }

@@ -1,9 +1,51 @@
 //! The gRPC face of the reporting service: each RPC delegates to its module.
 
 use adsync_db::Db;
+use adsync_proto::auth::Scope;
 use adsync_proto::reporting::reporting_service_server::ReportingService;
 use adsync_proto::reporting::*;
+use adsync_server::MethodScopes;
 use tonic::{Request, Response, Status};
+
+/// The scopes each RPC accepts (`admin` is accepted everywhere).
+pub(crate) const METHOD_SCOPES: MethodScopes = &[
+    (
+        "/adsync.reporting.v1.ReportingService/ListAccounts",
+        &[Scope::ReportsRead],
+    ),
+    (
+        "/adsync.reporting.v1.ReportingService/ListCampaigns",
+        &[Scope::ReportsRead],
+    ),
+    (
+        "/adsync.reporting.v1.ReportingService/ListCreatives",
+        &[Scope::ReportsRead],
+    ),
+    (
+        "/adsync.reporting.v1.ReportingService/GetCampaignMetrics",
+        &[Scope::ReportsRead],
+    ),
+    (
+        "/adsync.reporting.v1.ReportingService/GetCreativeMetrics",
+        &[Scope::ReportsRead],
+    ),
+    (
+        "/adsync.reporting.v1.ReportingService/GetAccountSummary",
+        &[Scope::ReportsRead],
+    ),
+    (
+        "/adsync.reporting.v1.ReportingService/GetDemographics",
+        &[Scope::ReportsRead],
+    ),
+    (
+        "/adsync.reporting.v1.ReportingService/AuditCampaigns",
+        &[Scope::ReportsRead],
+    ),
+    (
+        "/adsync.reporting.v1.ReportingService/GetSyncStatus",
+        &[Scope::ReportsRead],
+    ),
+];
 
 /// Implements `adsync.reporting.v1.ReportingService`.
 #[derive(Debug, Clone)]

@@ -2,8 +2,9 @@
 
 use std::process::Command;
 
-/// Runs `bin` with an unreachable database whose URL carries a password, and asserts it
-/// exits non-zero, says why on stderr, and never prints the password.
+/// Runs `bin` with an unreachable database whose URL carries a password (and valid
+/// values for every other required setting of any service, so the database is what
+/// fails), and asserts it exits non-zero, says why on stderr, never prints the password.
 pub fn assert_rejects_unreachable_database(bin: &str) {
     let output = Command::new(bin)
         .args([
@@ -13,6 +14,12 @@ pub fn assert_rejects_unreachable_database(bin: &str) {
             "postgres://adsync:hunter2@127.0.0.1:1/adsync",
         ])
         .env_remove("DATABASE_URL")
+        .env(
+            "ADSYNC_TOKEN_ENCRYPTION_KEYS",
+            "k1:KioqKioqKioqKioqKioqKioqKioqKioqKioqKioqKio=",
+        )
+        .env("ADSYNC_AUTH_URL", "http://127.0.0.1:1")
+        .env("ADSYNC_SERVICE_TOKEN", "adsync_unused")
         .output()
         .unwrap_or_else(|e| panic!("cannot run {bin}: {e}"));
     let stderr = String::from_utf8_lossy(&output.stderr);

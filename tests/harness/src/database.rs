@@ -115,6 +115,16 @@ pub fn db_args(db: &TestDatabase) -> DbArgs {
     }
 }
 
+/// Remote-auth flags for a service under test: the auth service at `url`, this service's
+/// own token `service_token`, no caching (tests revoke tokens and expect it at once).
+pub fn remote_auth_args(url: &str, service_token: &str) -> adsync_server::RemoteAuthArgs {
+    adsync_server::RemoteAuthArgs {
+        auth_url: url.to_owned(),
+        service_token: service_token.to_owned().into(),
+        auth_cache_secs: 0,
+    }
+}
+
 /// Builds `adsync_tpl_<hash of the migration versions>` once per server.
 fn ensure_template(sets: &[&EmbeddedMigrations]) -> String {
     let mut versions = Vec::new();

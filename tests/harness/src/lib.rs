@@ -19,7 +19,7 @@ mod postgres;
 mod server;
 
 pub use binary::{assert_help_documents, assert_rejects_unreachable_database};
-pub use database::{TestDatabase, db_args};
+pub use database::{TestDatabase, db_args, remote_auth_args};
 pub use grpc::{assert_standard_server, health_status, reflected_services};
 pub use logging::init_test_logging;
 pub use postgres::server_url;

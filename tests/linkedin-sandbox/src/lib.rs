@@ -226,6 +226,12 @@ impl Sandbox {
         self.state.oauth.new_code(&self.state, redirect_uri, scope)
     }
 
+    /// Every access and refresh token the sandbox has issued, so tests can check that a
+    /// client never stores or logs them in the clear.
+    pub fn issued_tokens(&self) -> Vec<String> {
+        self.state.oauth.issued()
+    }
+
     /// Ends an access token's life now, as LinkedIn may do at any time.
     pub fn revoke_access_token(&self, token: &str) -> bool {
         self.state.oauth.revoke(token)

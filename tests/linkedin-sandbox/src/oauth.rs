@@ -79,6 +79,13 @@ impl OAuthState {
         code
     }
 
+    /// Every access and refresh token issued so far (for tests that look for leaks).
+    pub(crate) fn issued(&self) -> Vec<String> {
+        let mut all: Vec<String> = self.access.lock().expect("lock").keys().cloned().collect();
+        all.extend(self.refresh.lock().expect("lock").keys().cloned());
+        all
+    }
+
     pub(crate) fn revoke(&self, token: &str) -> bool {
         self.access
             .lock()

@@ -31,6 +31,7 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         revoked_at -> Nullable<Timestamptz>,
+        refresh_lease_until -> Nullable<Timestamptz>,
     }
 }
 

@@ -2,10 +2,16 @@
 
 use adsync_proto::reporting::GetSyncStatusRequest;
 use adsync_proto::reporting::reporting_service_client::ReportingServiceClient;
-use adsync_test_harness::{TestDatabase, TestServer, assert_standard_server, db_args};
+use adsync_test_harness::{
+    TestDatabase, TestServer, assert_standard_server, db_args, remote_auth_args,
+};
 
 fn config(db: &TestDatabase) -> adsync_reporting::Config {
-    adsync_reporting::Config { db: db_args(db) }
+    // Nothing listens on port 1: only health and reflection work without auth.
+    adsync_reporting::Config {
+        db: db_args(db),
+        auth: remote_auth_args("http://127.0.0.1:1", "adsync_unused"),
+    }
 }
 
 #[tokio::test]
@@ -51,7 +57,7 @@ async fn fails_to_start_on_an_unreachable_database() {
 }
 
 #[tokio::test]
-async fn unbuilt_rpcs_answer_unimplemented() {
+async fn rpcs_refuse_callers_without_a_bearer_token() {
     let db = TestDatabase::empty();
     let config = config(&db);
     let server =
@@ -60,8 +66,13 @@ async fn unbuilt_rpcs_answer_unimplemented() {
     let status = ReportingServiceClient::new(server.channel())
         .get_sync_status(GetSyncStatusRequest::default())
         .await
-        .expect_err("not built yet");
-    assert_eq!(status.code(), tonic::Code::Unimplemented);
+        .expect_err("no token");
+    assert_eq!(status.code(), tonic::Code::Unauthenticated);
+    assert!(
+        status.message().contains("authorization"),
+        "{}",
+        status.message()
+    );
     server.shutdown().await.expect("clean shutdown");
 }
 

@@ -6,12 +6,22 @@
 //! future; its thin `main` uses [`ServerArgs`], [`telemetry::init`] and [`shutdown_signal`].
 
 mod args;
+pub mod auth;
+mod clock;
+mod page_token;
 mod run;
 mod serve;
 mod shutdown;
+mod status;
 pub mod telemetry;
 
 pub use args::{LogFormat, ServerArgs};
+pub use auth::{
+    AuthLayer, Authenticator, Identity, MethodScopes, RemoteAuthArgs, RemoteAuthenticator,
+};
+pub use clock::Clock;
+pub use page_token::{decode_page_token, encode_page_token};
 pub use run::{Shutdown, run_binary};
 pub use serve::{ServeError, serve};
 pub use shutdown::shutdown_signal;
+pub use status::{FieldViolations, error_status, invalid_field};

@@ -9,6 +9,8 @@ use tonic::transport::server::TcpIncoming;
 use tonic_health::ServingStatus;
 use tower_http::trace::TraceLayer;
 
+use crate::AuthLayer;
+
 /// Why a server stopped with an error.
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
@@ -21,6 +23,7 @@ pub enum ServeError {
 }
 
 /// Serves `routes` plus health and reflection on `listener` until `shutdown` completes,
+/// every call but health and reflection going through `auth` first;
 /// then stops accepting, reports NOT_SERVING and waits for in-flight calls to finish.
 ///
 /// Health reports `service_name` (and the whole server, "") as SERVING from the first
@@ -29,6 +32,7 @@ pub async fn serve(
     service_name: &'static str,
     listener: TcpListener,
     routes: Routes,
+    auth: AuthLayer,
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), ServeError> {
     let addr = listener.local_addr()?;
@@ -59,6 +63,7 @@ pub async fn serve(
     };
     Server::builder()
         .layer(TraceLayer::new_for_grpc())
+        .layer(auth)
         .add_routes(routes)
         .serve_with_incoming_shutdown(TcpIncoming::from(listener), signal)
         .await?;

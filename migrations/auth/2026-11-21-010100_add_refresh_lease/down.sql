@@ -1,0 +1,1 @@
+ALTER TABLE oauth_connections DROP COLUMN refresh_lease_until;

@@ -1,0 +1,142 @@
+//! Queries over `oauth_connections`.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+
+use super::models::{ConnectionRow, NewConnection, SealedTokens};
+use super::schema::oauth_connections::dsl as c;
+
+/// Inserts a connection with its first tokens.
+pub(crate) fn insert(
+    conn: &mut PgConnection,
+    new: &NewConnection<'_>,
+    tokens: &SealedTokens,
+) -> QueryResult<ConnectionRow> {
+    diesel::insert_into(c::oauth_connections)
+        .values((new, tokens))
+        .returning(ConnectionRow::as_returning())
+        .get_result(conn)
+}
+
+pub(crate) fn find(conn: &mut PgConnection, id: &str) -> QueryResult<Option<ConnectionRow>> {
+    c::oauth_connections
+        .filter(c::id.eq(id))
+        .select(ConnectionRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Replaces the tokens of a live connection (a refresh or a re-authorization).
+pub(crate) fn store_tokens(
+    conn: &mut PgConnection,
+    id: &str,
+    tokens: &SealedTokens,
+) -> QueryResult<Option<ConnectionRow>> {
+    diesel::update(
+        c::oauth_connections
+            .filter(c::id.eq(id))
+            .filter(c::revoked_at.is_null()),
+    )
+    .set(tokens)
+    .returning(ConnectionRow::as_returning())
+    .get_result(conn)
+    .optional()
+}
+
+/// Marks a connection as needing a new authorization, with the reason (no secret in it).
+pub(crate) fn mark_reauth(
+    conn: &mut PgConnection,
+    id: &str,
+    error: &str,
+    at: DateTime<Utc>,
+) -> QueryResult<()> {
+    diesel::update(c::oauth_connections.filter(c::id.eq(id)))
+        .set((
+            c::needs_reauth.eq(true),
+            c::last_error.eq(error),
+            c::updated_at.eq(at),
+            c::refresh_lease_until.eq(None::<DateTime<Utc>>),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Records a failed refresh that may succeed later, and releases the lease.
+pub(crate) fn record_refresh_error(
+    conn: &mut PgConnection,
+    id: &str,
+    error: &str,
+    at: DateTime<Utc>,
+) -> QueryResult<()> {
+    diesel::update(c::oauth_connections.filter(c::id.eq(id)))
+        .set((
+            c::last_error.eq(error),
+            c::updated_at.eq(at),
+            c::refresh_lease_until.eq(None::<DateTime<Utc>>),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Revokes a connection and deletes its tokens; a second revoke keeps the first time.
+/// `None` if unknown.
+pub(crate) fn revoke(
+    conn: &mut PgConnection,
+    id: &str,
+    at: DateTime<Utc>,
+) -> QueryResult<Option<ConnectionRow>> {
+    diesel::update(
+        c::oauth_connections
+            .filter(c::id.eq(id))
+            .filter(c::revoked_at.is_null()),
+    )
+    .set((
+        c::revoked_at.eq(at),
+        c::access_token_sealed.eq(None::<Vec<u8>>),
+        c::refresh_token_sealed.eq(None::<Vec<u8>>),
+        c::key_id.eq(None::<String>),
+        c::updated_at.eq(at),
+    ))
+    .execute(conn)?;
+    find(conn, id)
+}
+
+/// Takes the refresh lease of a connection until `until`, if nobody holds it at `now`.
+pub(crate) fn take_refresh_lease(
+    conn: &mut PgConnection,
+    id: &str,
+    now: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> QueryResult<bool> {
+    let taken = diesel::update(
+        c::oauth_connections.filter(c::id.eq(id)).filter(
+            c::refresh_lease_until
+                .is_null()
+                .or(c::refresh_lease_until.lt(now)),
+        ),
+    )
+    .set(c::refresh_lease_until.eq(until))
+    .execute(conn)?;
+    Ok(taken == 1)
+}
+
+/// Connections ordered by id, after `after` (exclusive).
+pub(crate) fn list(
+    conn: &mut PgConnection,
+    after: Option<&str>,
+    include_revoked: bool,
+    limit: i64,
+) -> QueryResult<Vec<ConnectionRow>> {
+    let mut query = c::oauth_connections
+        .select(ConnectionRow::as_select())
+        .order(c::id.asc())
+        .limit(limit)
+        .into_boxed();
+    if let Some(after) = after {
+        query = query.filter(c::id.gt(after.to_owned()));
+    }
+    if !include_revoked {
+        query = query.filter(c::revoked_at.is_null());
+    }
+    query.load(conn)
+}

@@ -1,0 +1,55 @@
+//! One module per group of RPCs, each an `impl AuthApi` block, plus what they share.
+
+mod access_token;
+mod api_tokens;
+mod authorization;
+mod connections;
+
+pub(crate) use api_tokens::{LocalAuthenticator, insert_api_token};
+
+use adsync_server::FieldViolations;
+use chrono::{DateTime, Utc};
+
+use crate::error::{DOMAIN, Error};
+
+/// A protobuf timestamp.
+pub(crate) fn timestamp(t: DateTime<Utc>) -> prost_types::Timestamp {
+    prost_types::Timestamp {
+        seconds: t.timestamp(),
+        nanos: t.timestamp_subsec_nanos() as i32,
+    }
+}
+
+/// AIP-158 page size: negative is an error, 0 is the default, above the maximum is capped.
+pub(crate) fn page_size(requested: i32, default: i64, max: i64) -> Result<i64, Error> {
+    if requested < 0 {
+        let mut v = FieldViolations::new();
+        v.add("page_size", "must not be negative");
+        v.into_result(DOMAIN)?;
+    }
+    Ok(if requested == 0 {
+        default
+    } else {
+        i64::from(requested).min(max)
+    })
+}
+
+/// The cursor of a page token issued by `rpc` for `fingerprint`, or INVALID_ARGUMENT.
+pub(crate) fn page_cursor(
+    rpc: &str,
+    fingerprint: &str,
+    token: &str,
+) -> Result<Option<String>, Error> {
+    if token.is_empty() {
+        return Ok(None);
+    }
+    adsync_server::decode_page_token(rpc, fingerprint, token)
+        .map(Some)
+        .ok_or_else(|| {
+            Error::from(adsync_server::invalid_field(
+                DOMAIN,
+                "page_token",
+                "not a page token of this call with these filters; start again without it",
+            ))
+        })
+}

@@ -1,0 +1,409 @@
+//! Caller authentication for every adsync server: one async tower layer.
+//!
+//! Every RPC except health and reflection needs `authorization: Bearer <token>` with a
+//! scope the method accepts (`admin` is accepted everywhere). The layer asks an
+//! [`Authenticator`] — the auth service's own database inside auth, the auth service's
+//! `Authenticate` RPC everywhere else — caches positive answers for a short while, and
+//! hands the caller's [`Identity`] to the handler through the request extensions.
+//! Tokens never appear in logs or error messages.
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use adsync_proto::auth::Scope;
+use adsync_proto::auth::auth_service_client::AuthServiceClient;
+use secrecy::{ExposeSecret, SecretString};
+use sha2::{Digest, Sha256};
+use tonic::transport::Channel;
+use tonic::{Code, Status};
+
+/// The domain of errors raised by the layer itself.
+const DOMAIN: &str = "auth.adsync";
+
+/// The scope's name as tokens and messages write it (`sync:write`, ...).
+pub fn scope_name(scope: Scope) -> &'static str {
+    match scope {
+        Scope::SyncWrite => "sync:write",
+        Scope::SyncRead => "sync:read",
+        Scope::ReportsRead => "reports:read",
+        Scope::Admin => "admin",
+        Scope::Service => "service",
+        Scope::Unspecified => "unspecified",
+    }
+}
+
+/// The scope a name stands for.
+pub fn parse_scope(name: &str) -> Option<Scope> {
+    [
+        Scope::SyncWrite,
+        Scope::SyncRead,
+        Scope::ReportsRead,
+        Scope::Admin,
+        Scope::Service,
+    ]
+    .into_iter()
+    .find(|s| scope_name(*s) == name)
+}
+
+/// Who is calling: put into each authenticated request's extensions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    /// `token:<token_id>`.
+    pub subject: String,
+    pub token_id: String,
+    pub name: String,
+    pub scopes: Vec<Scope>,
+}
+
+impl Identity {
+    pub fn has_any(&self, accepted: &[Scope]) -> bool {
+        self.scopes.contains(&Scope::Admin) || accepted.iter().any(|s| self.scopes.contains(s))
+    }
+}
+
+/// The boxed future an [`Authenticator`] returns.
+pub type AuthFuture<'a> = Pin<Box<dyn Future<Output = Result<Identity, Status>> + Send + 'a>>;
+
+/// Checks a bearer token. UNAUTHENTICATED for a bad token; UNAVAILABLE when it cannot tell.
+pub trait Authenticator: Send + Sync + 'static {
+    fn authenticate<'a>(&'a self, token: &'a str) -> AuthFuture<'a>;
+}
+
+/// Which scopes each method accepts: `(full method path, scopes)`. A method missing from
+/// the table only needs a valid token (the router then answers UNIMPLEMENTED).
+pub type MethodScopes = &'static [(&'static str, &'static [Scope])];
+
+/// The tower layer. Cheap to clone.
+#[derive(Clone)]
+pub struct AuthLayer {
+    gate: Arc<Gate>,
+}
+
+impl std::fmt::Debug for AuthLayer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthLayer")
+            .field("cache_ttl", &self.gate.cache_ttl)
+            .finish_non_exhaustive()
+    }
+}
+
+struct Gate {
+    authenticator: Arc<dyn Authenticator>,
+    methods: MethodScopes,
+    cache_ttl: Duration,
+    /// SHA-256 of the token → identity and when it was checked. Hashes, not tokens, so a
+    /// heap dump shows no secret.
+    cache: Mutex<HashMap<[u8; 32], (Identity, Instant)>>,
+}
+
+impl AuthLayer {
+    /// `cache_ttl` of zero disables caching (a revoked token is refused at once).
+    pub fn new(
+        authenticator: Arc<dyn Authenticator>,
+        methods: MethodScopes,
+        cache_ttl: Duration,
+    ) -> AuthLayer {
+        AuthLayer {
+            gate: Arc::new(Gate {
+                authenticator,
+                methods,
+                cache_ttl,
+                cache: Mutex::new(HashMap::new()),
+            }),
+        }
+    }
+}
+
+impl<S> tower::Layer<S> for AuthLayer {
+    type Service = AuthService<S>;
+    fn layer(&self, inner: S) -> AuthService<S> {
+        AuthService {
+            inner,
+            gate: self.gate.clone(),
+        }
+    }
+}
+
+/// The layer's service: checks, then calls `inner`.
+#[derive(Clone)]
+pub struct AuthService<S> {
+    inner: S,
+    gate: Arc<Gate>,
+}
+
+impl<S> std::fmt::Debug for AuthService<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthService").finish_non_exhaustive()
+    }
+}
+
+impl<S, B> tower::Service<http::Request<B>> for AuthService<S>
+where
+    S: tower::Service<
+            http::Request<B>,
+            Response = http::Response<tonic::body::Body>,
+            Error = Infallible,
+        > + Clone
+        + Send
+        + 'static,
+    S::Future: Send + 'static,
+    B: Send + 'static,
+{
+    type Response = http::Response<tonic::body::Body>;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut request: http::Request<B>) -> Self::Future {
+        // The ready service handles this call; a fresh clone waits for the next one.
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        let gate = self.gate.clone();
+        Box::pin(async move {
+            match gate.check(request.uri().path(), request.headers()).await {
+                Ok(Some(identity)) => {
+                    request.extensions_mut().insert(identity);
+                }
+                Ok(None) => {}
+                Err(status) => return Ok(status.into_http()),
+            }
+            inner.call(request).await
+        })
+    }
+}
+
+impl Gate {
+    /// `Ok(None)` for the open services, `Ok(Some)` for an authorized caller.
+    async fn check(
+        &self,
+        path: &str,
+        headers: &http::HeaderMap,
+    ) -> Result<Option<Identity>, Status> {
+        if path.starts_with("/grpc.health.v1.Health/") || path.starts_with("/grpc.reflection.") {
+            return Ok(None);
+        }
+        let token = bearer(headers)?;
+        let identity = self.identify(token).await?;
+        if let Some((_, accepted)) = self.methods.iter().find(|(method, _)| *method == path)
+            && !identity.has_any(accepted)
+        {
+            let needed = accepted
+                .iter()
+                .map(|s| format!("`{}`", scope_name(*s)))
+                .collect::<Vec<_>>()
+                .join(" or ");
+            let held = identity
+                .scopes
+                .iter()
+                .map(|s| scope_name(*s))
+                .collect::<Vec<_>>()
+                .join(", ");
+            return Err(crate::error_status(
+                Code::PermissionDenied,
+                format!(
+                    "{path} needs scope {needed}; the token {:?} has: {held}",
+                    identity.name
+                ),
+                DOMAIN,
+                "MISSING_SCOPE",
+                &[("method", path.to_owned()), ("requiredScopes", needed)],
+            ));
+        }
+        tracing::debug!(subject = %identity.subject, method = path, "caller authorized");
+        Ok(Some(identity))
+    }
+
+    async fn identify(&self, token: &str) -> Result<Identity, Status> {
+        let key: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+        if !self.cache_ttl.is_zero() {
+            let cache = self.cache.lock().expect("lock");
+            if let Some((identity, at)) = cache.get(&key)
+                && at.elapsed() < self.cache_ttl
+            {
+                return Ok(identity.clone());
+            }
+        }
+        let identity = self
+            .authenticator
+            .authenticate(token)
+            .await
+            .map_err(|status| {
+                if status.code() == Code::Unauthenticated {
+                    // The caller's own credentials were refused (whatever the checker said).
+                    crate::error_status(
+                        Code::Unauthenticated,
+                        status.message(),
+                        DOMAIN,
+                        "INVALID_CREDENTIALS",
+                        &[],
+                    )
+                } else {
+                    status
+                }
+            })?;
+        if !self.cache_ttl.is_zero() {
+            let mut cache = self.cache.lock().expect("lock");
+            // Bounded: stale entries go first, then everything if callers flood it.
+            if cache.len() > 10_000 {
+                cache.retain(|_, (_, at)| at.elapsed() < self.cache_ttl);
+                if cache.len() > 10_000 {
+                    cache.clear();
+                }
+            }
+            cache.insert(key, (identity.clone(), Instant::now()));
+        }
+        Ok(identity)
+    }
+}
+
+fn bearer(headers: &http::HeaderMap) -> Result<&str, Status> {
+    let unauthenticated = |reason: &str, message: &str| {
+        crate::error_status(Code::Unauthenticated, message, DOMAIN, reason, &[])
+    };
+    let value = headers.get(http::header::AUTHORIZATION).ok_or_else(|| {
+        unauthenticated(
+            "MISSING_CREDENTIALS",
+            "missing `authorization: Bearer <token>` metadata",
+        )
+    })?;
+    let value = value.to_str().map_err(|_| {
+        unauthenticated(
+            "MALFORMED_CREDENTIALS",
+            "the authorization metadata is not ASCII",
+        )
+    })?;
+    match value.split_once(' ') {
+        Some((scheme, token))
+            if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() =>
+        {
+            Ok(token.trim())
+        }
+        _ => Err(unauthenticated(
+            "MALFORMED_CREDENTIALS",
+            "the authorization metadata must be `Bearer <token>`",
+        )),
+    }
+}
+
+/// Authenticates callers through the auth service's `Authenticate` RPC, presenting this
+/// service's own token (scope `service`).
+pub struct RemoteAuthenticator {
+    client: AuthServiceClient<Channel>,
+    service_token: SecretString,
+}
+
+impl RemoteAuthenticator {
+    pub fn new(channel: Channel, service_token: SecretString) -> RemoteAuthenticator {
+        RemoteAuthenticator {
+            client: AuthServiceClient::new(channel),
+            service_token,
+        }
+    }
+}
+
+impl Authenticator for RemoteAuthenticator {
+    fn authenticate<'a>(&'a self, token: &'a str) -> AuthFuture<'a> {
+        Box::pin(async move {
+            let mut request = tonic::Request::new(adsync_proto::auth::AuthenticateRequest {
+                token: token.to_owned(),
+            });
+            let header = format!("Bearer {}", self.service_token.expose_secret())
+                .parse()
+                .map_err(|_| {
+                    Status::internal("the configured service token is not valid metadata")
+                })?;
+            request.metadata_mut().insert("authorization", header);
+            match self.client.clone().authenticate(request).await {
+                Ok(response) => {
+                    let r = response.into_inner();
+                    let scopes = r.scopes().collect();
+                    Ok(Identity {
+                        subject: r.subject,
+                        token_id: r.token_id,
+                        name: r.name,
+                        scopes,
+                    })
+                }
+                // TOKEN_* reasons come from Authenticate itself: the caller's token is bad.
+                Err(status)
+                    if status.code() == Code::Unauthenticated
+                        && is_verdict_on_checked_token(&status) =>
+                {
+                    Err(Status::unauthenticated(status.message().to_owned()))
+                }
+                Err(status) if status.code() == Code::InvalidArgument => {
+                    Err(Status::unauthenticated("empty token"))
+                }
+                Err(status) => {
+                    tracing::warn!(code = ?status.code(), error = status.message(), "cannot reach the auth service");
+                    Err(crate::error_status(
+                        Code::Unavailable,
+                        "cannot verify credentials: the auth service is unavailable",
+                        DOMAIN,
+                        "AUTH_UNAVAILABLE",
+                        &[],
+                    ))
+                }
+            }
+        })
+    }
+}
+
+/// Whether an UNAUTHENTICATED from `Authenticate` is about the token being checked
+/// (reason `TOKEN_*`) rather than about this service's own credentials.
+fn is_verdict_on_checked_token(status: &Status) -> bool {
+    use tonic_types::StatusExt;
+    status
+        .get_error_details()
+        .error_info()
+        .is_some_and(|info| info.reason.starts_with("TOKEN_"))
+}
+
+/// Flags of a service that authenticates its callers through the auth service.
+#[derive(Debug, Clone, clap::Args)]
+pub struct RemoteAuthArgs {
+    /// The auth service, e.g. http://127.0.0.1:50051.
+    #[arg(long, env = "ADSYNC_AUTH_URL")]
+    pub auth_url: String,
+
+    /// This service's own caller token (scope `service`), used to check callers' tokens
+    /// and to fetch upstream access tokens.
+    #[arg(long, env = "ADSYNC_SERVICE_TOKEN", hide_env_values = true)]
+    pub service_token: SecretString,
+
+    /// How long a checked caller token is trusted before asking auth again, in seconds
+    /// (a revoked token may be accepted this long). 0 asks every time.
+    #[arg(long, env = "ADSYNC_AUTH_CACHE_SECS", default_value_t = 10)]
+    pub auth_cache_secs: u64,
+}
+
+impl RemoteAuthArgs {
+    /// A channel to the auth service (connected on first use), or an error naming the flag.
+    pub fn channel(&self) -> Result<Channel, String> {
+        tonic::transport::Endpoint::from_shared(self.auth_url.clone())
+            .map(|e| {
+                e.connect_timeout(Duration::from_secs(5))
+                    .timeout(Duration::from_secs(10))
+                    .connect_lazy()
+            })
+            .map_err(|e| format!("--auth-url {:?} is not a valid URL: {e}", self.auth_url))
+    }
+
+    /// The auth layer for a service whose RPCs accept `methods`.
+    pub fn layer(&self, methods: MethodScopes) -> Result<AuthLayer, String> {
+        let authenticator = RemoteAuthenticator::new(self.channel()?, self.service_token.clone());
+        Ok(AuthLayer::new(
+            Arc::new(authenticator),
+            methods,
+            Duration::from_secs(self.auth_cache_secs),
+        ))
+    }
+}
