@@ -12,7 +12,8 @@ RUN cargo build --release --locked --bins \
 FROM debian:bookworm-slim
 RUN apt-get update && apt-get install -y --no-install-recommends libpq5 ca-certificates \
     && rm -rf /var/lib/apt/lists/* \
-    && useradd --system --uid 10001 adsync
+    && useradd --system --uid 10001 adsync \
+    && mkdir /shared && chown adsync /shared
 COPY --from=build /out/ /usr/local/bin/
 USER adsync
 ENV ADSYNC_LOG_FORMAT=json

@@ -1,9 +1,133 @@
-//! Support for adsync's cross-service tests: which migrations make up the whole schema.
-//! The tests themselves are in `tests/` (one binary, `e2e`).
+//! Support for adsync's cross-service tests: the whole stack in-process — the LinkedIn
+//! sandbox, auth, ingestion and reporting on loopback ports, one database — and bearer
+//! helpers. The tests themselves are in `tests/` (one binary, `e2e`).
 
 use adsync_db::EmbeddedMigrations;
+use adsync_linkedin_sandbox::{Sandbox, SandboxConfig};
+use adsync_proto::auth::Scope;
+use adsync_server::Clock;
+use adsync_test_harness::{TestDatabase, TestServer, db_args, remote_auth_args};
+use chrono::TimeDelta;
 
 /// Every service's migrations, in the order a fresh database receives them.
 pub fn all_migrations() -> [&'static EmbeddedMigrations; 2] {
     [&adsync_auth::MIGRATIONS, &adsync_warehouse::MIGRATIONS]
+}
+
+/// The test key for sealing upstream tokens (32 bytes of 0x2a, base64).
+const KEY: &str = "KioqKioqKioqKioqKioqKioqKioqKioqKioqKioqKio=";
+
+/// The whole stack, each service on its own loopback port, sharing one database.
+pub struct Stack {
+    pub sandbox: Sandbox,
+    pub db: TestDatabase,
+    pub clock: Clock,
+    pub admin: String,
+    pub service_token: String,
+    pub auth: TestServer<adsync_auth::Error>,
+    pub ingestion: TestServer<adsync_ingestion::Error>,
+    pub reporting: TestServer<adsync_reporting::Error>,
+}
+
+impl Stack {
+    /// Starts the stack on a fresh database against a fresh sandbox.
+    pub async fn start(sandbox: SandboxConfig) -> Stack {
+        Stack::start_with_service_token(sandbox, None).await
+    }
+
+    /// As [`Stack::start`], but ingestion and reporting present `service_token` (e.g. a
+    /// bad one) instead of a valid token with scope `service`.
+    pub async fn start_with_service_token(
+        sandbox: SandboxConfig,
+        service_token: Option<&str>,
+    ) -> Stack {
+        let sandbox = Sandbox::start(sandbox).await.expect("sandbox");
+        let db = TestDatabase::migrated(&all_migrations());
+        let clock = Clock::default();
+        let admin = adsync_auth::bootstrap_token(
+            &db_args(&db),
+            "e2e-admin",
+            &[Scope::Admin],
+            TimeDelta::days(3650),
+        )
+        .await
+        .expect("admin token");
+        let valid_service_token = adsync_auth::bootstrap_token(
+            &db_args(&db),
+            "e2e-services",
+            &[Scope::Service],
+            TimeDelta::days(3650),
+        )
+        .await
+        .expect("service token");
+        let service_token = service_token.map_or(valid_service_token, str::to_owned);
+
+        let auth_config = adsync_auth::Config {
+            db: db_args(&db),
+            token_encryption_keys: format!("e2e:{KEY}").into(),
+            linkedin_client_id: sandbox.config().client_id.clone(),
+            linkedin_client_secret: sandbox.config().client_secret.clone().into(),
+            linkedin_redirect_uri: "http://127.0.0.1:9/oauth/callback".into(),
+            linkedin_authorization_url: format!("{}/authorization", sandbox.oauth_url()),
+            linkedin_token_url: format!("{}/accessToken", sandbox.oauth_url()),
+            linkedin_scopes: "r_ads r_ads_reporting".into(),
+            oauth_state_ttl_secs: 600,
+            refresh_ahead_secs: 86_400,
+            expiring_soon_days: 30,
+            upstream_timeout_ms: 5_000,
+            clock: clock.clone(),
+        };
+        let auth = TestServer::start(|l, s| adsync_auth::serve(auth_config, l, s)).await;
+        let remote = remote_auth_args(&auth.uri(), &service_token);
+        let ingestion_config = adsync_ingestion::Config {
+            db: db_args(&db),
+            auth: remote.clone(),
+        };
+        let ingestion =
+            TestServer::start(|l, s| adsync_ingestion::serve(ingestion_config, l, s)).await;
+        let reporting_config = adsync_reporting::Config {
+            db: db_args(&db),
+            auth: remote,
+        };
+        let reporting =
+            TestServer::start(|l, s| adsync_reporting::serve(reporting_config, l, s)).await;
+        Stack {
+            sandbox,
+            db,
+            clock,
+            admin,
+            service_token,
+            auth,
+            ingestion,
+            reporting,
+        }
+    }
+
+    /// Issues a caller token with `scopes`; returns (secret, token id).
+    pub async fn token(&self, name: &str, scopes: &[Scope]) -> (String, String) {
+        let issued =
+            adsync_proto::auth::auth_service_client::AuthServiceClient::new(self.auth.channel())
+                .issue_api_token(bearer(
+                    adsync_proto::auth::IssueApiTokenRequest {
+                        name: name.to_owned(),
+                        scopes: scopes.iter().map(|s| *s as i32).collect(),
+                        ttl: None,
+                    },
+                    &self.admin,
+                ))
+                .await
+                .expect("issue token")
+                .into_inner();
+        (issued.token, issued.api_token.expect("metadata").token_id)
+    }
+}
+
+/// A request carrying `authorization: Bearer <token>`.
+pub fn bearer<T>(message: T, token: &str) -> tonic::Request<T> {
+    let mut request = tonic::Request::new(message);
+    request.metadata_mut().insert(
+        "authorization",
+        format!("Bearer {token}").parse().expect("ASCII token"),
+    );
+    request
 }

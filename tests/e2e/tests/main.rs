@@ -1,3 +1,4 @@
 //! adsync end-to-end tests: one binary, one module per concern.
 
+mod auth_layer;
 mod foundation;

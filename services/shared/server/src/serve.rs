@@ -77,6 +77,8 @@ fn reflection(service_name: &'static str) -> tonic_reflection::server::Builder<'
     tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(adsync_proto::FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        // google.rpc error details, so grpcurl can print ErrorInfo and BadRequest.
+        .register_encoded_file_descriptor_set(tonic_types::pb::FILE_DESCRIPTOR_SET)
         .with_service_name(service_name)
         .with_service_name("grpc.health.v1.Health")
         .with_service_name("grpc.reflection.v1.ServerReflection")

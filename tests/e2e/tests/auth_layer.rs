@@ -1,0 +1,102 @@
+//! The auth layer as every service applies it: ingestion and reporting ask the auth
+//! service who calls, and enforce each RPC's scope.
+
+use adsync_e2e::{Stack, bearer};
+use adsync_linkedin_sandbox::SandboxConfig;
+use adsync_proto::auth::Scope;
+use adsync_proto::auth::auth_service_client::AuthServiceClient;
+use adsync_proto::ingestion::ingestion_service_client::IngestionServiceClient;
+use adsync_proto::reporting::reporting_service_client::ReportingServiceClient;
+use adsync_proto::{ingestion, reporting};
+use adsync_test_harness::assert_standard_server;
+use tonic::Code;
+
+#[tokio::test]
+async fn every_service_checks_tokens_and_scopes_through_auth() {
+    let stack = Stack::start(SandboxConfig::default()).await;
+    let (reader, reader_id) = stack.token("dashboards", &[Scope::ReportsRead]).await;
+    let (writer, _) = stack.token("operator", &[Scope::SyncWrite]).await;
+
+    for (server, name) in [
+        (stack.auth.channel(), adsync_proto::AUTH_SERVICE),
+        (stack.ingestion.channel(), adsync_proto::INGESTION_SERVICE),
+        (stack.reporting.channel(), adsync_proto::REPORTING_SERVICE),
+    ] {
+        assert_standard_server(server, name).await;
+    }
+
+    let reporting = |token: &str| {
+        let mut client = ReportingServiceClient::new(stack.reporting.channel());
+        let request = bearer(reporting::ListAccountsRequest::default(), token);
+        async move {
+            client
+                .list_accounts(request)
+                .await
+                .map(|_| ())
+                .unwrap_err()
+                .code()
+        }
+    };
+    // Past the layer, the RPC itself is not built yet: UNIMPLEMENTED means "let in".
+    assert_eq!(reporting(&reader).await, Code::Unimplemented);
+    assert_eq!(reporting(&writer).await, Code::PermissionDenied);
+    assert_eq!(
+        reporting(&stack.admin).await,
+        Code::Unimplemented,
+        "admin may do everything"
+    );
+    assert_eq!(reporting("adsync_forged").await, Code::Unauthenticated);
+
+    let mut ingestion = IngestionServiceClient::new(stack.ingestion.channel());
+    let denied = ingestion
+        .trigger_sync(bearer(ingestion::TriggerSyncRequest::default(), &reader))
+        .await
+        .unwrap_err();
+    assert_eq!(denied.code(), Code::PermissionDenied);
+    assert!(
+        denied.message().contains("sync:write"),
+        "{}",
+        denied.message()
+    );
+    let allowed = ingestion
+        .trigger_sync(bearer(ingestion::TriggerSyncRequest::default(), &writer))
+        .await
+        .unwrap_err();
+    assert_eq!(allowed.code(), Code::Unimplemented);
+
+    // Revocation reaches the other services (they cache nothing in tests).
+    AuthServiceClient::new(stack.auth.channel())
+        .revoke_api_token(bearer(
+            adsync_proto::auth::RevokeApiTokenRequest {
+                token_id: reader_id,
+            },
+            &stack.admin,
+        ))
+        .await
+        .unwrap();
+    let mut client = ReportingServiceClient::new(stack.reporting.channel());
+    let revoked = client
+        .list_accounts(bearer(reporting::ListAccountsRequest::default(), &reader))
+        .await
+        .unwrap_err();
+    assert_eq!(revoked.code(), Code::Unauthenticated);
+    assert!(
+        revoked.message().contains("revoked"),
+        "{}",
+        revoked.message()
+    );
+}
+
+#[tokio::test]
+async fn a_service_whose_own_token_is_refused_answers_unavailable_not_unauthenticated() {
+    let stack =
+        Stack::start_with_service_token(SandboxConfig::default(), Some("adsync_not-a-real-token"))
+            .await;
+    let (reader, _) = stack.token("dashboards", &[Scope::ReportsRead]).await;
+    let status = ReportingServiceClient::new(stack.reporting.channel())
+        .list_accounts(bearer(reporting::ListAccountsRequest::default(), &reader))
+        .await
+        .unwrap_err();
+    // The caller did nothing wrong: the service is misconfigured.
+    assert_eq!(status.code(), Code::Unavailable, "{status:?}");
+}
