@@ -68,8 +68,12 @@ pub(crate) fn insert_api_token(
     Ok((secret, row))
 }
 
-/// Checks a caller token against the database at `now`.
-async fn authenticate_token(db: &Db, clock: &Clock, token: &str) -> Result<Identity, Error> {
+/// Checks a caller token against the database at `now`; returns who it is and until when.
+async fn authenticate_token(
+    db: &Db,
+    clock: &Clock,
+    token: &str,
+) -> Result<(Identity, DateTime<Utc>), Error> {
     if !secrets::is_well_formed(token) {
         return Err(Error::Token(TokenProblem::Malformed));
     }
@@ -84,7 +88,8 @@ async fn authenticate_token(db: &Db, clock: &Clock, token: &str) -> Result<Ident
     if row.expires_at <= clock.now() {
         return Err(Error::Token(TokenProblem::Expired));
     }
-    Ok(Identity {
+    let expires_at = row.expires_at;
+    let identity = Identity {
         subject: format!("token:{}", row.id),
         scopes: crate::db::strings(row.scopes)
             .iter()
@@ -92,7 +97,8 @@ async fn authenticate_token(db: &Db, clock: &Clock, token: &str) -> Result<Ident
             .collect(),
         token_id: row.id,
         name: row.name,
-    })
+    };
+    Ok((identity, expires_at))
 }
 
 /// The auth layer's authenticator inside the auth service: the database itself.
@@ -107,6 +113,7 @@ impl Authenticator for LocalAuthenticator {
         Box::pin(async move {
             authenticate_token(&self.db, &self.clock, token)
                 .await
+                .map(|(identity, _)| identity)
                 .map_err(Into::into)
         })
     }
@@ -224,13 +231,13 @@ impl AuthApi {
         if req.token.is_empty() {
             return Err(invalid_field(DOMAIN, "token", "required").into());
         }
-        let identity = authenticate_token(&self.db, &self.clock, &req.token).await?;
+        let (identity, expires_at) = authenticate_token(&self.db, &self.clock, &req.token).await?;
         Ok(AuthenticateResponse {
             subject: identity.subject,
             token_id: identity.token_id,
             name: identity.name,
             scopes: identity.scopes.iter().map(|s| *s as i32).collect(),
-            expire_time: None,
+            expire_time: Some(timestamp(expires_at)),
         })
     }
 }

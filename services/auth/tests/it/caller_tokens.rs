@@ -163,6 +163,7 @@ async fn authenticate_tells_services_who_calls_and_why_a_token_is_bad() {
         .into_inner();
     assert_eq!(who.name, "operator");
     assert!(who.subject.starts_with("token:tok_"));
+    assert!(who.expire_time.unwrap().seconds > auth.clock.now().timestamp());
     assert_eq!(
         who.scopes().collect::<Vec<_>>(),
         [Scope::SyncWrite, Scope::SyncRead]
