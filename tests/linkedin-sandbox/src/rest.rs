@@ -242,24 +242,44 @@ fn account_path(state: &State, id: i64) -> Result<u32, Response> {
         })
 }
 
+/// What every per-account finder does first: authenticate and apply faults, check the
+/// account, parse the query and its `q=` finder name.
+async fn account_finder(
+    state: &State,
+    headers: &HeaderMap,
+    endpoint: &str,
+    account_id: i64,
+    raw: Option<&str>,
+    finder: &str,
+) -> Result<(crate::faults::Decision, u32, Query), Response> {
+    let decision = gate(state, headers, endpoint).await?;
+    let a = account_path(state, account_id)?;
+    let q = Query::parse(raw);
+    if q.get("q") != Some(finder) {
+        return Err(bad_request(&format!("q={finder} is required")));
+    }
+    Ok((decision, a, q))
+}
+
 async fn campaign_groups(
     AxumState(state): AxumState<Arc<State>>,
     headers: HeaderMap,
     Path(account_id): Path<i64>,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    let decision = match gate(&state, &headers, "adCampaignGroups").await {
-        Ok(d) => d,
+    let (decision, a, q) = match account_finder(
+        &state,
+        &headers,
+        "adCampaignGroups",
+        account_id,
+        raw.as_deref(),
+        "search",
+    )
+    .await
+    {
+        Ok(parts) => parts,
         Err(r) => return r,
     };
-    let a = match account_path(&state, account_id) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    let q = Query::parse(raw.as_deref());
-    if q.get("q") != Some("search") {
-        return bad_request("q=search is required");
-    }
     let currency = state.world.account(a).map_or("USD", |x| x.currency);
     let total = state.config.size.campaign_groups_per_account.max(1) as usize;
     let (from, to, next) = match page(&q, total, 100, 1000) {
@@ -286,18 +306,19 @@ async fn campaigns(
     Path(account_id): Path<i64>,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    let decision = match gate(&state, &headers, "adCampaigns").await {
-        Ok(d) => d,
+    let (decision, a, q) = match account_finder(
+        &state,
+        &headers,
+        "adCampaigns",
+        account_id,
+        raw.as_deref(),
+        "search",
+    )
+    .await
+    {
+        Ok(parts) => parts,
         Err(r) => return r,
     };
-    let a = match account_path(&state, account_id) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    let q = Query::parse(raw.as_deref());
-    if q.get("q") != Some("search") {
-        return bad_request("q=search is required");
-    }
     let statuses = match restli::search_statuses(q.get("search")) {
         Ok(s) => s,
         Err(e) => return bad_request(&e),
@@ -338,18 +359,19 @@ async fn creatives(
     Path(account_id): Path<i64>,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    let decision = match gate(&state, &headers, "creatives").await {
-        Ok(d) => d,
+    let (decision, a, q) = match account_finder(
+        &state,
+        &headers,
+        "creatives",
+        account_id,
+        raw.as_deref(),
+        "criteria",
+    )
+    .await
+    {
+        Ok(parts) => parts,
         Err(r) => return r,
     };
-    let a = match account_path(&state, account_id) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    let q = Query::parse(raw.as_deref());
-    if q.get("q") != Some("criteria") {
-        return bad_request("q=criteria is required");
-    }
     let campaigns: Vec<u32> = match q.get("campaigns") {
         Some(list) => match restli::parse_list(list) {
             Ok(urns) => {

@@ -8,13 +8,11 @@ use adsync_proto::auth::{
     RevokeApiTokenResponse, Scope,
 };
 use adsync_server::auth::{AuthFuture, parse_scope, scope_name};
-use adsync_server::{
-    Authenticator, Clock, FieldViolations, Identity, encode_page_token, invalid_field,
-};
+use adsync_server::{Authenticator, Clock, FieldViolations, Identity, invalid_field};
 use chrono::{DateTime, TimeDelta, Utc};
 use diesel::PgConnection;
 
-use super::{page_cursor, page_size, timestamp};
+use super::{next_page, page_cursor, page_size, timestamp};
 use crate::db::api_tokens;
 use crate::db::models::{ApiTokenRow, NewApiToken};
 use crate::error::{DOMAIN, Error, TokenProblem};
@@ -210,14 +208,7 @@ impl AuthApi {
                     .map_err(Error::from)
             })
             .await?;
-        let next_page_token = if rows.len() as i64 > limit {
-            rows.truncate(limit as usize);
-            rows.last()
-                .map(|r| encode_page_token("ListApiTokens", &fingerprint, &r.id))
-                .unwrap_or_default()
-        } else {
-            String::new()
-        };
+        let next_page_token = next_page(&mut rows, limit, "ListApiTokens", &fingerprint, |r| &r.id);
         Ok(ListApiTokensResponse {
             api_tokens: rows.iter().map(token_proto).collect(),
             next_page_token,

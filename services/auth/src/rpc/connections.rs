@@ -5,9 +5,9 @@ use adsync_proto::auth::{
     Connection, ConnectionHealth, ListConnectionsRequest, ListConnectionsResponse, Provider,
     RevokeConnectionRequest, RevokeConnectionResponse,
 };
-use adsync_server::{encode_page_token, invalid_field};
+use adsync_server::invalid_field;
 
-use super::{page_cursor, page_size, timestamp};
+use super::{next_page, page_cursor, page_size, timestamp};
 use crate::db::connections;
 use crate::db::models::ConnectionRow;
 use crate::error::{DOMAIN, Error};
@@ -69,14 +69,8 @@ impl AuthApi {
                     .map_err(Error::from)
             })
             .await?;
-        let next_page_token = if rows.len() as i64 > limit {
-            rows.truncate(limit as usize);
-            rows.last()
-                .map(|r| encode_page_token("ListConnections", &fingerprint, &r.id))
-                .unwrap_or_default()
-        } else {
-            String::new()
-        };
+        let next_page_token =
+            next_page(&mut rows, limit, "ListConnections", &fingerprint, |r| &r.id);
         Ok(ListConnectionsResponse {
             connections: rows.iter().map(|r| self.connection_proto(r)).collect(),
             next_page_token,

@@ -53,3 +53,21 @@ pub(crate) fn page_cursor(
             ))
         })
 }
+
+/// Given `limit + 1` rows fetched for a page, keeps `limit` and returns the token of the
+/// next page (empty at the end of the collection), made from the last row kept.
+pub(crate) fn next_page<T>(
+    rows: &mut Vec<T>,
+    limit: i64,
+    rpc: &str,
+    fingerprint: &str,
+    cursor: impl Fn(&T) -> &str,
+) -> String {
+    if rows.len() as i64 <= limit {
+        return String::new();
+    }
+    rows.truncate(limit as usize);
+    rows.last()
+        .map(|r| adsync_server::encode_page_token(rpc, fingerprint, cursor(r)))
+        .unwrap_or_default()
+}
