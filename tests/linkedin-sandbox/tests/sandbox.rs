@@ -500,6 +500,30 @@ async fn tokens_expire_and_refresh_as_linkedin_does() {
         (401, Some("invalid_client"))
     );
 
+    // Introspection reports the token's status, and refuses a wrong secret.
+    let introspect = |token: String, secret: &'static str| {
+        let (http, url) = (
+            http.clone(),
+            format!("{}/introspectToken", sandbox.oauth_url()),
+        );
+        async move {
+            let form = [
+                ("token", token.as_str()),
+                ("client_id", "sandbox-client"),
+                ("client_secret", secret),
+            ];
+            let r = http.post(url).form(&form).send().await.unwrap();
+            (r.status().as_u16(), r.json::<Value>().await.unwrap())
+        }
+    };
+    let access = first["access_token"].as_str().unwrap().to_owned();
+    let (status, info) = introspect(access.clone(), "sandbox-secret").await;
+    assert_eq!(
+        (status, info["active"].as_bool(), info["status"].as_str()),
+        (200, Some(true), Some("active"))
+    );
+    assert_eq!(introspect(access.clone(), "wrong").await.0, 401);
+
     // After 61 days the access token is expired (401 with LinkedIn's JSON) ...
     let client = Client {
         http: http.clone(),
@@ -513,6 +537,11 @@ async fn tokens_expire_and_refresh_as_linkedin_does() {
     assert_eq!(
         serde_json::from_str::<Value>(&body).unwrap()["code"],
         "EXPIRED_ACCESS_TOKEN"
+    );
+
+    assert_eq!(
+        introspect(access, "sandbox-secret").await.1["status"],
+        "expired"
     );
 
     // ... and a refresh gives a new one, without extending the refresh token.
