@@ -6,6 +6,7 @@
 
 mod config;
 mod error;
+pub mod linkedin;
 mod service;
 
 use std::future::Future;

@@ -122,6 +122,62 @@ impl Stack {
     }
 }
 
+impl Stack {
+    /// Connects a LinkedIn (sandbox) member through the real OAuth flow: StartAuthorization,
+    /// the browser step (following the sandbox's redirect), CompleteAuthorization.
+    /// Returns the connection id.
+    pub async fn connect(&self) -> String {
+        use adsync_proto::auth::{CompleteAuthorizationRequest, StartAuthorizationRequest};
+        let mut auth =
+            adsync_proto::auth::auth_service_client::AuthServiceClient::new(self.auth.channel());
+        let start = auth
+            .start_authorization(bearer(StartAuthorizationRequest::default(), &self.admin))
+            .await
+            .expect("start authorization")
+            .into_inner();
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        let redirect = http
+            .get(&start.authorization_url)
+            .send()
+            .await
+            .expect("authorization endpoint");
+        let location = url::Url::parse(redirect.headers()["location"].to_str().expect("ASCII"))
+            .expect("redirect URL");
+        let param = |k: &str| {
+            location
+                .query_pairs()
+                .find(|(key, _)| key == k)
+                .map(|(_, v)| v.into_owned())
+                .expect(k)
+        };
+        auth.complete_authorization(bearer(
+            CompleteAuthorizationRequest {
+                state: param("state"),
+                code: param("code"),
+            },
+            &self.admin,
+        ))
+        .await
+        .expect("complete authorization")
+        .into_inner()
+        .connection
+        .expect("connection")
+        .connection_id
+    }
+
+    /// Upstream tokens of `connection_id` as ingestion gets them: from auth.
+    pub fn token_source(&self, connection_id: &str) -> adsync_ingestion::linkedin::AuthTokenSource {
+        adsync_ingestion::linkedin::AuthTokenSource::new(
+            self.auth.channel(),
+            self.service_token.clone().into(),
+            connection_id.to_owned(),
+        )
+    }
+}
+
 /// A request carrying `authorization: Bearer <token>`.
 pub fn bearer<T>(message: T, token: &str) -> tonic::Request<T> {
     let mut request = tonic::Request::new(message);

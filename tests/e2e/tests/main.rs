@@ -2,3 +2,4 @@
 
 mod auth_layer;
 mod foundation;
+mod upstream_client;

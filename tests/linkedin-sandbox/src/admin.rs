@@ -70,6 +70,7 @@ async fn restate(AxumState(state): AxumState<Arc<State>>, Json(r): Json<Restate>
 
 async fn set_faults(AxumState(state): AxumState<Arc<State>>, Json(f): Json<Faults>) -> StatusCode {
     *state.faults.write().expect("lock") = f;
+    state.fault_state.reset_window();
     StatusCode::NO_CONTENT
 }
 

@@ -68,6 +68,13 @@ impl Default for FaultState {
     }
 }
 
+impl FaultState {
+    /// Starts a fresh rate-limit window (new fault settings start from zero).
+    pub(crate) fn reset_window(&self) {
+        *self.window.lock().expect("lock") = (Instant::now(), 0);
+    }
+}
+
 /// What to do with one call.
 #[derive(Debug, Default)]
 pub(crate) struct Decision {

@@ -185,9 +185,10 @@ impl Sandbox {
         GroundTruth::new(&self.state)
     }
 
-    /// Replaces the fault settings from now on.
+    /// Replaces the fault settings from now on (the rate-limit window starts afresh).
     pub fn set_faults(&self, faults: Faults) {
         *self.state.faults.write().expect("lock") = faults;
+        self.state.fault_state.reset_window();
     }
 
     /// Moves the sandbox clock forward: tokens age, new days of data appear.
