@@ -192,3 +192,77 @@ async fn a_401_refreshes_the_token_once_through_auth_and_a_4xx_is_not_retried() 
     );
     assert_eq!(counter.calls(), calls + 1, "a 404 is not retried");
 }
+
+#[tokio::test]
+async fn the_parser_rejects_exactly_the_records_the_sandbox_corrupted() {
+    use adsync_ingestion::linkedin::records::{Campaign, Creative};
+    use adsync_linkedin_sandbox::MalformedKey;
+
+    let size = Size {
+        accounts: 1,
+        campaign_groups_per_account: 1,
+        campaigns_per_account: 120,
+        creatives_per_campaign: 2,
+        days: 5,
+    };
+    let stack = Stack::start(SandboxConfig {
+        size,
+        ..SandboxConfig::default()
+    })
+    .await;
+    let tokens = stack.token_source(&stack.connect().await);
+    stack.sandbox.set_faults(Faults {
+        malformed_ratio: 0.1,
+        ..Faults::default()
+    });
+    let account = stack.sandbox.truth().accounts()[0].id;
+    let client = client(&stack, quick_retries());
+    let counter = CallCounter::default();
+
+    let mut campaigns = Vec::new();
+    client
+        .for_each_page(
+            &format!("/adAccounts/{account}/adCampaigns"),
+            "q=search",
+            100,
+            &tokens,
+            &counter,
+            |p| campaigns.extend(p),
+        )
+        .await
+        .unwrap();
+    let mut creatives = Vec::new();
+    client
+        .for_each_page(
+            &format!("/adAccounts/{account}/creatives"),
+            "q=criteria",
+            100,
+            &tokens,
+            &counter,
+            |p| creatives.extend(p),
+        )
+        .await
+        .unwrap();
+
+    let truth = stack.sandbox.truth();
+    let (mut rejected, mut total) = (0, 0);
+    for (raw, expected) in campaigns.iter().zip(truth.campaigns(account)) {
+        let bad = truth.is_malformed(MalformedKey::Campaign(expected.id));
+        assert_eq!(Campaign::parse(raw).is_err(), bad, "{raw}");
+        rejected += usize::from(bad);
+        total += 1;
+    }
+    let all_creatives = truth
+        .campaigns(account)
+        .iter()
+        .flat_map(|c| truth.creatives(c.id))
+        .collect::<Vec<_>>();
+    for (raw, expected) in creatives.iter().zip(all_creatives) {
+        assert_eq!(
+            Creative::parse(raw).is_err(),
+            truth.is_malformed(MalformedKey::Creative(expected.id)),
+            "{raw}"
+        );
+    }
+    assert!(rejected > 0 && rejected < total, "{rejected} of {total}");
+}

@@ -3,6 +3,7 @@
 //! refresh on a 401, and typed, per-record validation of what comes back.
 
 mod client;
+pub mod records;
 mod retry;
 mod token;
 
