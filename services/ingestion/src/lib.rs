@@ -8,6 +8,7 @@ mod config;
 mod error;
 pub mod linkedin;
 mod service;
+mod store;
 
 use std::future::Future;
 
