@@ -4,9 +4,12 @@
 //!
 //! The library exposes [`serve`]; `main.rs` only parses flags and calls it.
 
+mod accounts;
 mod config;
+mod connections;
 mod error;
 pub mod linkedin;
+mod rpc;
 mod service;
 mod store;
 
@@ -31,7 +34,23 @@ pub async fn serve(
         .await?;
     tracing::info!(migrations.applied = applied.len(), "database ready");
 
-    let api = service::IngestionApi::new(db);
+    let client = linkedin::LinkedInClient::new(linkedin::ClientSettings {
+        base_url: config.linkedin_api_url.trim_end_matches('/').to_owned(),
+        version: config.linkedin_version.clone(),
+        timeout: std::time::Duration::from_millis(config.upstream_timeout_ms),
+        max_concurrency: config.upstream_concurrency,
+        retry: linkedin::RetryPolicy {
+            max_attempts: config.upstream_max_attempts.max(1),
+            ..Default::default()
+        },
+    });
+    let api = service::IngestionApi {
+        db,
+        client,
+        auth_channel: config.auth.channel().map_err(Error::Config)?,
+        service_token: config.auth.service_token.clone(),
+        clock: config.clock.clone(),
+    };
     let routes = Routes::new(
         adsync_proto::ingestion::ingestion_service_server::IngestionServiceServer::new(api),
     );

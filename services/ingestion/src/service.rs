@@ -6,7 +6,11 @@ use adsync_db::Db;
 use adsync_proto::auth::Scope;
 use adsync_proto::ingestion::ingestion_service_server::IngestionService;
 use adsync_proto::ingestion::*;
-use adsync_server::MethodScopes;
+use adsync_server::{Clock, MethodScopes};
+use secrecy::SecretString;
+use tonic::transport::Channel;
+
+use crate::linkedin::LinkedInClient;
 use tokio_stream::Stream;
 use tonic::{Request, Response, Status};
 
@@ -49,17 +53,14 @@ pub(crate) const METHOD_SCOPES: MethodScopes = &[
 /// A server stream of one RPC's responses.
 type EventStream<T> = Pin<Box<dyn Stream<Item = Result<T, Status>> + Send + 'static>>;
 
-/// Implements `adsync.ingestion.v1.IngestionService`.
+/// Implements `adsync.ingestion.v1.IngestionService`. Cheap to clone.
 #[derive(Debug, Clone)]
 pub(crate) struct IngestionApi {
-    #[allow(dead_code)]
-    db: Db,
-}
-
-impl IngestionApi {
-    pub(crate) fn new(db: Db) -> Self {
-        Self { db }
-    }
+    pub(crate) db: Db,
+    pub(crate) client: LinkedInClient,
+    pub(crate) auth_channel: Channel,
+    pub(crate) service_token: SecretString,
+    pub(crate) clock: Clock,
 }
 
 fn not_yet(rpc: &str) -> Status {
@@ -114,10 +115,13 @@ impl IngestionService for IngestionApi {
     ) -> Result<Response<CheckFreshnessResponse>, Status> {
         Err(not_yet("CheckFreshness"))
     }
+    #[tracing::instrument(skip_all, fields(rpc = "DiscoverAccounts"))]
     async fn discover_accounts(
         &self,
-        _: Request<DiscoverAccountsRequest>,
+        request: Request<DiscoverAccountsRequest>,
     ) -> Result<Response<DiscoverAccountsResponse>, Status> {
-        Err(not_yet("DiscoverAccounts"))
+        Ok(Response::new(
+            self.discover_accounts(request.into_inner()).await?,
+        ))
     }
 }

@@ -79,10 +79,22 @@ impl Stack {
         };
         let auth = TestServer::start(|l, s| adsync_auth::serve(auth_config, l, s)).await;
         let remote = remote_auth_args(&auth.uri(), &service_token);
-        let ingestion_config = adsync_ingestion::Config {
-            db: db_args(&db),
-            auth: remote.clone(),
-        };
+        let mut ingestion_config = adsync_ingestion::Config::from_flags([
+            "--database-url",
+            db.url(),
+            "--auth-url",
+            &auth.uri(),
+            "--service-token",
+            &service_token,
+            "--auth-cache-secs",
+            "0",
+            "--linkedin-api-url",
+            &sandbox.rest_url(),
+            "--linkedin-version",
+            &sandbox.now().format("%Y%m").to_string(),
+        ])
+        .expect("ingestion flags");
+        ingestion_config.clock = clock.clone();
         let ingestion =
             TestServer::start(|l, s| adsync_ingestion::serve(ingestion_config, l, s)).await;
         let reporting_config = adsync_reporting::Config {

@@ -1,5 +1,6 @@
 //! adsync end-to-end tests: one binary, one module per concern.
 
 mod auth_layer;
+mod discovery;
 mod foundation;
 mod upstream_client;

@@ -2,16 +2,19 @@
 
 use adsync_proto::ingestion::GetSyncRunRequest;
 use adsync_proto::ingestion::ingestion_service_client::IngestionServiceClient;
-use adsync_test_harness::{
-    TestDatabase, TestServer, assert_standard_server, db_args, remote_auth_args,
-};
+use adsync_test_harness::{TestDatabase, TestServer, assert_standard_server};
 
 fn config(db: &TestDatabase) -> adsync_ingestion::Config {
     // Nothing listens on port 1: only health and reflection work without auth.
-    adsync_ingestion::Config {
-        db: db_args(db),
-        auth: remote_auth_args("http://127.0.0.1:1", "adsync_unused"),
-    }
+    adsync_ingestion::Config::from_flags([
+        "--database-url",
+        db.url(),
+        "--auth-url",
+        "http://127.0.0.1:1",
+        "--service-token",
+        "adsync_unused",
+    ])
+    .expect("flags")
 }
 
 #[tokio::test]

@@ -1,0 +1,84 @@
+//! DiscoverAccounts: which ad accounts each connection reads, recorded for syncing.
+
+use adsync_e2e::{Stack, bearer};
+use adsync_linkedin_sandbox::SandboxConfig;
+use adsync_proto::auth::Scope;
+use adsync_proto::auth::auth_service_client::AuthServiceClient;
+use adsync_proto::ingestion::DiscoverAccountsRequest;
+use adsync_proto::ingestion::ingestion_service_client::IngestionServiceClient;
+use tonic::Code;
+
+#[tokio::test]
+async fn discovery_records_every_account_of_the_connection() {
+    let stack = Stack::start(SandboxConfig::default()).await;
+    let connection_id = stack.connect().await;
+    let (operator, _) = stack.token("operator", &[Scope::SyncWrite]).await;
+    let mut ingestion = IngestionServiceClient::new(stack.ingestion.channel());
+
+    let found = ingestion
+        .discover_accounts(bearer(DiscoverAccountsRequest::default(), &operator))
+        .await
+        .expect("discover")
+        .into_inner()
+        .accounts;
+    let mut ids: Vec<i64> = found.iter().map(|a| a.account_id).collect();
+    ids.sort_unstable();
+    let mut expected: Vec<i64> = stack
+        .sandbox
+        .truth()
+        .accounts()
+        .iter()
+        .map(|a| a.id)
+        .collect();
+    expected.sort_unstable();
+    assert_eq!(ids, expected);
+    assert!(
+        found
+            .iter()
+            .all(|a| a.connection_id == connection_id && a.last_success_time.is_none())
+    );
+
+    // Again: the same accounts, not duplicates.
+    let again = ingestion
+        .discover_accounts(bearer(
+            DiscoverAccountsRequest {
+                connection_id: connection_id.clone(),
+            },
+            &operator,
+        ))
+        .await
+        .expect("discover one connection")
+        .into_inner();
+    assert_eq!(again.accounts.len(), expected.len());
+
+    let unknown = ingestion
+        .discover_accounts(bearer(
+            DiscoverAccountsRequest {
+                connection_id: "conn_nope".into(),
+            },
+            &operator,
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(unknown.code(), Code::NotFound);
+
+    AuthServiceClient::new(stack.auth.channel())
+        .revoke_connection(bearer(
+            adsync_proto::auth::RevokeConnectionRequest {
+                connection_id: connection_id.clone(),
+            },
+            &stack.admin,
+        ))
+        .await
+        .unwrap();
+    let revoked = ingestion
+        .discover_accounts(bearer(DiscoverAccountsRequest { connection_id }, &operator))
+        .await
+        .unwrap_err();
+    assert_eq!(revoked.code(), Code::FailedPrecondition, "{revoked:?}");
+    assert!(
+        revoked.message().contains("revoked"),
+        "{}",
+        revoked.message()
+    );
+}
