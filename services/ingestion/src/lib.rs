@@ -12,6 +12,7 @@ pub mod linkedin;
 mod rpc;
 mod service;
 mod store;
+mod sync;
 
 use std::future::Future;
 
@@ -50,6 +51,14 @@ pub async fn serve(
         auth_channel: config.auth.channel().map_err(Error::Config)?,
         service_token: config.auth.service_token.clone(),
         clock: config.clock.clone(),
+        bell: sync::new_bell(),
+        worker: format!("ingestion-{}", std::process::id()),
+        settings: std::sync::Arc::new(sync::Settings {
+            freshness_ttl: chrono::TimeDelta::minutes(config.freshness_ttl_minutes as i64),
+            backfill_days: config.backfill_days,
+            restatement_days: config.restatement_days,
+            max_range_days: config.max_range_days,
+        }),
     };
     let routes = Routes::new(
         adsync_proto::ingestion::ingestion_service_server::IngestionServiceServer::new(api),

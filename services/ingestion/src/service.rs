@@ -51,7 +51,7 @@ pub(crate) const METHOD_SCOPES: MethodScopes = &[
 ];
 
 /// A server stream of one RPC's responses.
-type EventStream<T> = Pin<Box<dyn Stream<Item = Result<T, Status>> + Send + 'static>>;
+pub(crate) type EventStream<T> = Pin<Box<dyn Stream<Item = Result<T, Status>> + Send + 'static>>;
 
 /// Implements `adsync.ingestion.v1.IngestionService`. Cheap to clone.
 #[derive(Debug, Clone)]
@@ -61,6 +61,10 @@ pub(crate) struct IngestionApi {
     pub(crate) auth_channel: Channel,
     pub(crate) service_token: SecretString,
     pub(crate) clock: Clock,
+    pub(crate) bell: std::sync::Arc<crate::sync::EventBell>,
+    /// This replica's name in runs and events.
+    pub(crate) worker: String,
+    pub(crate) settings: std::sync::Arc<crate::sync::Settings>,
 }
 
 fn not_yet(rpc: &str) -> Status {
@@ -73,23 +77,28 @@ impl IngestionService for IngestionApi {
     type WatchSyncStream = EventStream<WatchSyncResponse>;
     type SubscribeSyncEventsStream = EventStream<SubscribeSyncEventsResponse>;
 
+    #[tracing::instrument(skip_all, fields(rpc = "StartSync"))]
     async fn start_sync(
         &self,
-        _: Request<StartSyncRequest>,
+        request: Request<StartSyncRequest>,
     ) -> Result<Response<Self::StartSyncStream>, Status> {
-        Err(not_yet("StartSync"))
+        Ok(Response::new(self.start_sync(request.into_inner()).await?))
     }
+    #[tracing::instrument(skip_all, fields(rpc = "TriggerSync"))]
     async fn trigger_sync(
         &self,
-        _: Request<TriggerSyncRequest>,
+        request: Request<TriggerSyncRequest>,
     ) -> Result<Response<TriggerSyncResponse>, Status> {
-        Err(not_yet("TriggerSync"))
+        Ok(Response::new(
+            self.trigger_sync(request.into_inner()).await?,
+        ))
     }
+    #[tracing::instrument(skip_all, fields(rpc = "WatchSync"))]
     async fn watch_sync(
         &self,
-        _: Request<WatchSyncRequest>,
+        request: Request<WatchSyncRequest>,
     ) -> Result<Response<Self::WatchSyncStream>, Status> {
-        Err(not_yet("WatchSync"))
+        Ok(Response::new(self.watch_sync(request.into_inner())?))
     }
     async fn subscribe_sync_events(
         &self,
@@ -97,11 +106,14 @@ impl IngestionService for IngestionApi {
     ) -> Result<Response<Self::SubscribeSyncEventsStream>, Status> {
         Err(not_yet("SubscribeSyncEvents"))
     }
+    #[tracing::instrument(skip_all, fields(rpc = "GetSyncRun"))]
     async fn get_sync_run(
         &self,
-        _: Request<GetSyncRunRequest>,
+        request: Request<GetSyncRunRequest>,
     ) -> Result<Response<GetSyncRunResponse>, Status> {
-        Err(not_yet("GetSyncRun"))
+        Ok(Response::new(
+            self.get_sync_run(request.into_inner()).await?,
+        ))
     }
     async fn list_sync_runs(
         &self,
@@ -109,11 +121,14 @@ impl IngestionService for IngestionApi {
     ) -> Result<Response<ListSyncRunsResponse>, Status> {
         Err(not_yet("ListSyncRuns"))
     }
+    #[tracing::instrument(skip_all, fields(rpc = "CheckFreshness", account_id = request.get_ref().account_id))]
     async fn check_freshness(
         &self,
-        _: Request<CheckFreshnessRequest>,
+        request: Request<CheckFreshnessRequest>,
     ) -> Result<Response<CheckFreshnessResponse>, Status> {
-        Err(not_yet("CheckFreshness"))
+        Ok(Response::new(
+            self.check_freshness(request.into_inner()).await?,
+        ))
     }
     #[tracing::instrument(skip_all, fields(rpc = "DiscoverAccounts"))]
     async fn discover_accounts(

@@ -3,4 +3,5 @@
 mod auth_layer;
 mod discovery;
 mod foundation;
+mod sync;
 mod upstream_client;

@@ -1,10 +1,6 @@
 //! Writing a sync into the warehouse: rows are COPYed into staging tables as they arrive,
 //! then merged into the real tables in one transaction with the run's outcome.
 
-// The sync orchestrator that drives the writer is the next part of issue #5; until it
-// lands only the tests use it.
-#![allow(dead_code, unused_imports)]
-
 mod copy_text;
 pub(crate) mod tables;
 

@@ -1,0 +1,56 @@
+//! `sync_events`: every event of every run, persisted with a per-run sequence so any
+//! replica can replay them. Inserts take a transaction-scoped advisory lock, so ids (the
+//! global cursor) commit in order.
+
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Bytea, Text, Uuid as SqlUuid};
+
+/// Serialises event inserts across the cluster (ids commit in id order).
+const EVENTS_LOCK_KEY: i64 = 0x6164_7379_6e63_4556; // "adsyncEV"
+
+/// Appends one event and moves the run's `last_sequence`.
+pub(crate) fn append(
+    conn: &mut PgConnection,
+    run_id: uuid::Uuid,
+    account_id: i64,
+    sequence: i64,
+    kind: &str,
+    payload: &[u8],
+) -> QueryResult<()> {
+    conn.transaction(|conn| {
+        diesel::sql_query(format!("SELECT pg_advisory_xact_lock({EVENTS_LOCK_KEY})")).execute(conn)?;
+        diesel::sql_query("INSERT INTO sync_events (run_id, sequence, account_id, kind, payload) VALUES ($1, $2, $3, $4, $5)")
+            .bind::<SqlUuid, _>(run_id)
+            .bind::<BigInt, _>(sequence)
+            .bind::<BigInt, _>(account_id)
+            .bind::<Text, _>(kind)
+            .bind::<Bytea, _>(payload)
+            .execute(conn)?;
+        diesel::sql_query("UPDATE sync_runs SET last_sequence = greatest(last_sequence, $2), heartbeat_at = now() WHERE id = $1")
+            .bind::<SqlUuid, _>(run_id)
+            .bind::<BigInt, _>(sequence)
+            .execute(conn)?;
+        diesel::sql_query("SELECT pg_notify('adsync_sync_events', $1)").bind::<Text, _>(run_id.to_string()).execute(conn)?;
+        Ok(())
+    })
+}
+
+#[derive(Debug, QueryableByName)]
+pub(crate) struct StoredEvent {
+    #[diesel(sql_type = BigInt)]
+    pub(crate) sequence: i64,
+    #[diesel(sql_type = Bytea)]
+    pub(crate) payload: Vec<u8>,
+}
+
+/// A run's events after `sequence`, in order.
+pub(crate) fn after(
+    conn: &mut PgConnection,
+    run_id: uuid::Uuid,
+    sequence: i64,
+) -> QueryResult<Vec<StoredEvent>> {
+    diesel::sql_query("SELECT sequence, payload FROM sync_events WHERE run_id = $1 AND sequence > $2 ORDER BY sequence LIMIT 1000")
+        .bind::<SqlUuid, _>(run_id)
+        .bind::<BigInt, _>(sequence)
+        .load(conn)
+}

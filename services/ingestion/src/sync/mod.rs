@@ -1,0 +1,317 @@
+//! The sync: freshness gate, single flight per account, the fetch pipeline, the write
+//! transaction, and the events that tell about it.
+
+mod engine;
+pub(crate) mod events;
+pub(crate) mod runs;
+
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use adsync_proto::ingestion::{
+    DateRange, RunFinished, RunStarted, SyncEntity, SyncEvent, SyncRun, SyncStage, SyncStatus,
+    SyncTrigger, sync_event,
+};
+use chrono::{NaiveDate, TimeDelta};
+use prost::Message;
+use tokio::sync::Notify;
+use tokio_stream::Stream;
+
+use crate::error::Error;
+use crate::rpc::timestamp;
+use crate::service::IngestionApi;
+
+pub(crate) use engine::run_sync;
+
+/// Wakes this process's watchers when an event was written here. Watchers also poll, so
+/// events written by other replicas arrive too, a moment later.
+#[derive(Debug, Default)]
+pub(crate) struct EventBell(Notify);
+
+impl EventBell {
+    pub(crate) fn ring(&self) {
+        self.0.notify_waiters();
+    }
+}
+
+/// What a sync request asks for, validated.
+#[derive(Debug, Clone)]
+pub(crate) struct SyncRequest {
+    pub(crate) account_id: i64,
+    pub(crate) trigger: SyncTrigger,
+    pub(crate) force: bool,
+    pub(crate) range: Option<(NaiveDate, NaiveDate)>,
+}
+
+pub(crate) fn trigger_name(t: SyncTrigger) -> &'static str {
+    match t {
+        SyncTrigger::Scheduled => "scheduled",
+        _ => "on_demand",
+    }
+}
+
+pub(crate) fn status_of(name: &str) -> SyncStatus {
+    match name {
+        "running" => SyncStatus::Running,
+        "success" => SyncStatus::Success,
+        "partial" => SyncStatus::Partial,
+        "failed" => SyncStatus::Failed,
+        "skipped" => SyncStatus::Skipped,
+        _ => SyncStatus::Unspecified,
+    }
+}
+
+/// Entity names as stored in `entity_counts` and `sync_errors`.
+pub(crate) fn entity_name(e: SyncEntity) -> &'static str {
+    match e {
+        SyncEntity::Account => "account",
+        SyncEntity::CampaignGroup => "campaign_group",
+        SyncEntity::Campaign => "campaign",
+        SyncEntity::Creative => "creative",
+        SyncEntity::CampaignDailyMetric => "campaign_daily_metric",
+        SyncEntity::CreativeDailyMetric => "creative_daily_metric",
+        SyncEntity::Demographic => "demographic",
+        SyncEntity::Unspecified => "unspecified",
+    }
+}
+
+/// The proto view of a stored run.
+pub(crate) fn run_proto(row: &runs::RunRow) -> SyncRun {
+    SyncRun {
+        run_id: row.id.to_string(),
+        account_id: row.account_id,
+        trigger: if row.trigger == "scheduled" {
+            SyncTrigger::Scheduled
+        } else {
+            SyncTrigger::OnDemand
+        } as i32,
+        status: status_of(&row.status) as i32,
+        reason: row.reason.clone(),
+        force: row.force,
+        date_range: match (row.window_start, row.window_end) {
+            (Some(s), Some(e)) => Some(DateRange {
+                start_date: s.to_string(),
+                end_date: e.to_string(),
+            }),
+            _ => None,
+        },
+        create_time: Some(timestamp(row.created_at)),
+        finish_time: row.finished_at.map(timestamp),
+        entity_counts: engine::entity_counts(&row.entity_counts),
+        upstream_calls: row.upstream_calls,
+        error_count: row.error_count,
+        last_sequence: row.last_sequence,
+        worker: row.worker.clone(),
+    }
+}
+
+/// Writes a run's events in order, one sequence number each.
+pub(crate) struct Emitter {
+    api: IngestionApi,
+    run_id: uuid::Uuid,
+    account_id: i64,
+    sequence: i64,
+}
+
+impl Emitter {
+    pub(crate) fn new(api: IngestionApi, run_id: uuid::Uuid, account_id: i64) -> Emitter {
+        Emitter {
+            api,
+            run_id,
+            account_id,
+            sequence: 0,
+        }
+    }
+
+    pub(crate) async fn emit(
+        &mut self,
+        stage: SyncStage,
+        payload: sync_event::Payload,
+    ) -> Result<(), Error> {
+        self.sequence += 1;
+        let kind = match &payload {
+            sync_event::Payload::RunStarted(_) => "run_started",
+            sync_event::Payload::StageStarted(_) => "stage_started",
+            sync_event::Payload::StageProgress(_) => "stage_progress",
+            sync_event::Payload::StageCompleted(_) => "stage_completed",
+            sync_event::Payload::Warning(_) => "warning",
+            sync_event::Payload::RunFinished(_) => "run_finished",
+        };
+        let event = SyncEvent {
+            run_id: self.run_id.to_string(),
+            sequence: self.sequence,
+            account_id: self.account_id,
+            time: Some(timestamp(self.api.clock.now())),
+            stage: stage as i32,
+            payload: Some(payload),
+        };
+        let bytes = event.encode_to_vec();
+        let (run_id, account_id, sequence) = (self.run_id, self.account_id, self.sequence);
+        self.api
+            .db
+            .run(move |conn| {
+                events::append(conn, run_id, account_id, sequence, kind, &bytes)
+                    .map_err(Error::from)
+            })
+            .await?;
+        self.api.bell.ring();
+        Ok(())
+    }
+}
+
+/// The events of a run after `after_sequence`, replayed from the database and then
+/// followed live, until the run's last event. Gapless and without duplicates: every
+/// event comes from the database, in sequence order.
+pub(crate) fn watch(
+    api: IngestionApi,
+    run_id: uuid::Uuid,
+    after_sequence: i64,
+) -> Pin<Box<dyn Stream<Item = Result<SyncEvent, tonic::Status>> + Send>> {
+    Box::pin(async_stream::try_stream! {
+        let mut last = after_sequence;
+        loop {
+            // Register for the bell before reading, so an event written in between wakes us.
+            let bell = api.bell.clone();
+            let notified = bell.0.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            let batch = api
+                .db
+                .run(move |conn| events::after(conn, run_id, last).map_err(Error::from))
+                .await
+                .map_err(tonic::Status::from)?;
+            let mut finished = false;
+            for stored in batch {
+                let event = SyncEvent::decode(stored.payload.as_slice())
+                    .map_err(|e| tonic::Status::internal(format!("stored event does not decode: {e}")))?;
+                last = stored.sequence;
+                finished |= matches!(event.payload, Some(sync_event::Payload::RunFinished(_)));
+                yield event;
+            }
+            if finished {
+                break;
+            }
+            let _ = tokio::time::timeout(Duration::from_millis(250), notified).await;
+        }
+    })
+}
+
+/// Starts a sync or joins the account's running one; a gated SCHEDULED request is
+/// recorded as skipped. Returns the run id and whether an existing run was joined.
+pub(crate) async fn start(
+    api: &IngestionApi,
+    req: SyncRequest,
+) -> Result<(uuid::Uuid, bool), Error> {
+    let account_id = req.account_id;
+    let account = api
+        .db
+        .run(move |conn| crate::accounts::find(conn, account_id).map_err(Error::from))
+        .await?
+        .ok_or_else(|| Error::NotFound {
+            kind: "account",
+            id: account_id.to_string(),
+        })?;
+    let now = api.clock.now();
+    let new_run = |window| runs::NewRun {
+        id: uuid::Uuid::now_v7(),
+        account_id,
+        trigger: trigger_name(req.trigger),
+        force: req.force,
+        window,
+        worker: api.worker.clone(),
+        now,
+    };
+
+    // The freshness gate: only SCHEDULED triggers, never forced ones.
+    let ttl = api.settings.freshness_ttl;
+    if req.trigger == SyncTrigger::Scheduled && !req.force {
+        let last = api
+            .db
+            .run(move |conn| runs::last_success(conn, account_id).map_err(Error::from))
+            .await?;
+        if let Some(finished) = last.as_ref().and_then(|r| r.finished_at)
+            && now - finished < ttl
+        {
+            let reason = format!(
+                "fresh: last successful sync {}m ago, ttl {}m",
+                (now - finished).num_minutes(),
+                ttl.num_minutes()
+            );
+            let run = new_run(None);
+            let (stored, why) = (run.clone(), reason.clone());
+            let row = api
+                .db
+                .run(move |conn| runs::skipped(conn, &stored, &why).map_err(Error::from))
+                .await?;
+            let mut emitter = Emitter::new(api.clone(), row.id, account_id);
+            let started = RunStarted {
+                trigger: req.trigger as i32,
+                force: false,
+                date_range: None,
+                gate_reason: reason.clone(),
+                worker: api.worker.clone(),
+            };
+            emitter
+                .emit(SyncStage::Plan, sync_event::Payload::RunStarted(started))
+                .await?;
+            let finished = RunFinished {
+                status: SyncStatus::Skipped as i32,
+                reason,
+                run: Some(run_proto(&row)),
+            };
+            emitter
+                .emit(SyncStage::Done, sync_event::Payload::RunFinished(finished))
+                .await?;
+            tracing::info!(account_id, run_id = %row.id, "sync skipped by the freshness gate");
+            return Ok((row.id, false));
+        }
+    }
+
+    let window = match req.range {
+        Some(range) => range,
+        None => {
+            let through = api
+                .db
+                .run(move |conn| runs::synced_through(conn, account_id).map_err(Error::from))
+                .await?;
+            engine::incremental_window(now.date_naive(), through, &api.settings)
+        }
+    };
+    let run = new_run(Some(window));
+    let stored = run.clone();
+    match api
+        .db
+        .run(move |conn| runs::start(conn, &stored).map_err(Error::from))
+        .await?
+    {
+        Ok(row) => {
+            let api = api.clone();
+            let gate_reason = if req.force || req.trigger != SyncTrigger::Scheduled {
+                "on demand: the freshness gate does not apply".to_owned()
+            } else {
+                "stale or never synced".to_owned()
+            };
+            tokio::spawn(async move { run_sync(api, row, account, req, gate_reason).await });
+            Ok((run.id, false))
+        }
+        Err(running) => {
+            tracing::info!(account_id, run_id = %running, "joining the account's running sync");
+            Ok((running, true))
+        }
+    }
+}
+
+/// Settings the sync reads, resolved once at start-up.
+#[derive(Debug, Clone)]
+pub(crate) struct Settings {
+    pub(crate) freshness_ttl: TimeDelta,
+    pub(crate) backfill_days: u32,
+    pub(crate) restatement_days: u32,
+    pub(crate) max_range_days: u32,
+}
+
+/// The shared bell, for building an API.
+pub(crate) fn new_bell() -> Arc<EventBell> {
+    Arc::new(EventBell::default())
+}
