@@ -191,3 +191,497 @@ fn trim(decimal: &str) -> String {
         decimal.to_owned()
     }
 }
+
+async fn ready(size: Size) -> (Stack, String, i64, IngestionServiceClient<Channel>) {
+    let stack = Stack::start(SandboxConfig {
+        size,
+        ..SandboxConfig::default()
+    })
+    .await;
+    stack.connect().await;
+    let (operator, _) = stack
+        .token("operator", &[Scope::SyncWrite, Scope::SyncRead])
+        .await;
+    let mut client = IngestionServiceClient::new(stack.ingestion.channel());
+    let accounts = client
+        .discover_accounts(bearer(DiscoverAccountsRequest::default(), &operator))
+        .await
+        .unwrap()
+        .into_inner()
+        .accounts;
+    let account = accounts.iter().map(|a| a.account_id).min().unwrap();
+    (stack, operator, account, client)
+}
+
+fn count(stack: &Stack, sql: &str) -> i64 {
+    #[derive(QueryableByName)]
+    struct N {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    sql_query(sql)
+        .get_result::<N>(&mut stack.db.connect())
+        .unwrap()
+        .n
+}
+
+#[tokio::test]
+async fn with_malformed_records_5xx_and_rate_limits_the_sync_ends_partial_and_keeps_every_valid_record()
+ {
+    use adsync_linkedin_sandbox::{Faults, MalformedKey, RateLimit, RetryAfterStyle};
+    let size = Size {
+        accounts: 1,
+        campaign_groups_per_account: 2,
+        campaigns_per_account: 30,
+        creatives_per_campaign: 2,
+        days: 20,
+    };
+    let (stack, operator, account, mut client) = ready(size).await;
+    stack.sandbox.set_faults(Faults {
+        malformed_ratio: 0.05,
+        error_ratio: 0.10,
+        rate_limit: Some(RateLimit {
+            max_calls: 8,
+            window_ms: 200,
+            retry_after: RetryAfterStyle::Seconds,
+        }),
+        ..Faults::default()
+    });
+    let events = start_sync(
+        &mut client,
+        &operator,
+        StartSyncRequest {
+            account_id: account,
+            ..Default::default()
+        },
+    )
+    .await;
+    let done = finished(&events);
+    assert_eq!(done.status(), SyncStatus::Partial, "{}", done.reason);
+
+    let truth = stack.sandbox.truth();
+    let campaigns = truth.campaigns(account);
+    let bad_campaigns: Vec<i64> = campaigns
+        .iter()
+        .filter(|c| truth.is_malformed(MalformedKey::Campaign(c.id)))
+        .map(|c| c.id)
+        .collect();
+    let good_campaigns = campaigns.len() as i64 - bad_campaigns.len() as i64;
+    assert!(
+        !bad_campaigns.is_empty() || count(&stack, "SELECT count(*) AS n FROM sync_errors") > 0
+    );
+    assert_eq!(
+        count(&stack, "SELECT count(*) AS n FROM campaigns"),
+        good_campaigns,
+        "every valid campaign stored"
+    );
+    for id in &bad_campaigns {
+        let n = count(
+            &stack,
+            &format!(
+                "SELECT count(*) AS n FROM sync_errors WHERE entity = 'campaign' AND upstream_id = '{id}'"
+            ),
+        );
+        assert_eq!(
+            n, 1,
+            "malformed campaign {id} is in sync_errors with its raw JSON"
+        );
+    }
+    let warnings = events
+        .iter()
+        .filter(|e| matches!(e.payload, Some(sync_event::Payload::Warning(_))))
+        .count() as i64;
+    assert_eq!(
+        warnings,
+        count(
+            &stack,
+            "SELECT count(*) AS n FROM sync_errors WHERE reason NOT LIKE 'its %'"
+        )
+    );
+    assert!(done.run.as_ref().unwrap().error_count > 0);
+}
+
+#[tokio::test]
+async fn twenty_concurrent_start_syncs_make_one_upstream_sync_and_end_alike() {
+    let size = Size {
+        accounts: 1,
+        campaign_groups_per_account: 1,
+        campaigns_per_account: 6,
+        creatives_per_campaign: 2,
+        days: 20,
+    };
+    let (stack, operator, account, client) = ready(size).await;
+    stack.sandbox.set_faults(adsync_linkedin_sandbox::Faults {
+        slow_ratio: 1.0,
+        slow_delay_ms: 20,
+        ..Default::default()
+    });
+    let calls_before = stack.sandbox.rest_calls();
+    let streams = (0..20).map(|_| {
+        let mut client = client.clone();
+        let operator = operator.clone();
+        async move {
+            start_sync(
+                &mut client,
+                &operator,
+                StartSyncRequest {
+                    account_id: account,
+                    ..Default::default()
+                },
+            )
+            .await
+        }
+    });
+    let all = futures::future::join_all(streams).await;
+    let ends: Vec<_> = all.iter().map(|events| finished(events).clone()).collect();
+    assert!(
+        ends.iter().all(|e| e == &ends[0]),
+        "all 20 streams end with the same terminal event"
+    );
+    assert_eq!(ends[0].status(), SyncStatus::Success);
+    assert_eq!(
+        count(&stack, "SELECT count(*) AS n FROM sync_runs"),
+        1,
+        "one run"
+    );
+    let calls = stack.sandbox.rest_calls() - calls_before;
+    assert_eq!(
+        calls as i64,
+        ends[0].run.as_ref().unwrap().upstream_calls,
+        "one upstream sync's calls"
+    );
+}
+
+#[tokio::test]
+async fn watch_sync_resumes_after_a_disconnect_without_gaps_or_duplicates() {
+    use adsync_proto::ingestion::{TriggerSyncRequest, WatchSyncRequest};
+    let size = Size {
+        accounts: 1,
+        campaign_groups_per_account: 1,
+        campaigns_per_account: 5,
+        creatives_per_campaign: 2,
+        days: 20,
+    };
+    let (stack, operator, account, mut client) = ready(size).await;
+    stack.sandbox.set_faults(adsync_linkedin_sandbox::Faults {
+        slow_ratio: 1.0,
+        slow_delay_ms: 30,
+        ..Default::default()
+    });
+    let run_id = client
+        .trigger_sync(bearer(
+            TriggerSyncRequest {
+                account_id: account,
+                ..Default::default()
+            },
+            &operator,
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .run_id;
+
+    // Read three events, hang up, come back with the last sequence seen.
+    let mut first = client
+        .watch_sync(bearer(
+            WatchSyncRequest {
+                run_id: run_id.clone(),
+                after_sequence: 0,
+            },
+            &operator,
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let mut seen = Vec::new();
+    while seen.len() < 3 {
+        seen.push(
+            first
+                .message()
+                .await
+                .unwrap()
+                .unwrap()
+                .event
+                .unwrap()
+                .sequence,
+        );
+    }
+    drop(first);
+    let mut second = client
+        .watch_sync(bearer(
+            WatchSyncRequest {
+                run_id: run_id.clone(),
+                after_sequence: *seen.last().unwrap(),
+            },
+            &operator,
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    while let Some(message) = second.message().await.unwrap() {
+        seen.push(message.event.unwrap().sequence);
+    }
+    let expected: Vec<i64> = (1..=seen.len() as i64).collect();
+    assert_eq!(seen, expected, "every event once, in order");
+
+    let unknown = client
+        .watch_sync(bearer(
+            WatchSyncRequest {
+                run_id: uuid_string(),
+                after_sequence: 0,
+            },
+            &operator,
+        ))
+        .await;
+    let status = match unknown {
+        Err(s) => s,
+        Ok(stream) => stream.into_inner().message().await.unwrap_err(),
+    };
+    assert_eq!(status.code(), tonic::Code::NotFound);
+    let _ = stack;
+}
+
+fn uuid_string() -> String {
+    "0190a0b0-c0d0-7e0f-8000-000000000001".to_owned()
+}
+
+#[tokio::test]
+async fn bad_requests_are_refused_with_field_details_and_create_no_run() {
+    use adsync_proto::ingestion::{DateRange, TriggerSyncRequest};
+    use tonic_types::StatusExt;
+    let size = Size {
+        accounts: 1,
+        campaign_groups_per_account: 1,
+        campaigns_per_account: 2,
+        creatives_per_campaign: 1,
+        days: 10,
+    };
+    let (stack, operator, account, mut client) = ready(size).await;
+    let cases = [
+        (
+            TriggerSyncRequest::default(),
+            tonic::Code::InvalidArgument,
+            "account_id",
+        ),
+        (
+            TriggerSyncRequest {
+                account_id: account,
+                trigger: 42,
+                ..Default::default()
+            },
+            tonic::Code::InvalidArgument,
+            "trigger",
+        ),
+        (
+            TriggerSyncRequest {
+                account_id: account,
+                date_range: Some(DateRange {
+                    start_date: "2026-11-10".into(),
+                    end_date: "2026-11-01".into(),
+                }),
+                ..Default::default()
+            },
+            tonic::Code::InvalidArgument,
+            "date_range",
+        ),
+        (
+            TriggerSyncRequest {
+                account_id: account,
+                date_range: Some(DateRange {
+                    start_date: "2020-01-01".into(),
+                    end_date: "2026-11-01".into(),
+                }),
+                ..Default::default()
+            },
+            tonic::Code::InvalidArgument,
+            "date_range",
+        ),
+        (
+            TriggerSyncRequest {
+                account_id: account,
+                date_range: Some(DateRange {
+                    start_date: "yesterday".into(),
+                    end_date: "2026-11-01".into(),
+                }),
+                ..Default::default()
+            },
+            tonic::Code::InvalidArgument,
+            "date_range.start_date",
+        ),
+        (
+            TriggerSyncRequest {
+                account_id: 999,
+                ..Default::default()
+            },
+            tonic::Code::NotFound,
+            "",
+        ),
+    ];
+    for (request, code, field) in cases {
+        let status = client
+            .trigger_sync(bearer(request.clone(), &operator))
+            .await
+            .unwrap_err();
+        assert_eq!(status.code(), code, "{request:?}: {status:?}");
+        if !field.is_empty() {
+            let fields: Vec<String> = status
+                .get_error_details()
+                .bad_request()
+                .unwrap()
+                .field_violations
+                .iter()
+                .map(|v| v.field.clone())
+                .collect();
+            assert!(fields.contains(&field.to_owned()), "{fields:?}");
+        }
+    }
+    assert_eq!(count(&stack, "SELECT count(*) AS n FROM sync_runs"), 0);
+}
+
+#[tokio::test]
+async fn restated_days_inside_the_window_are_picked_up_by_the_next_sync() {
+    let size = Size {
+        accounts: 1,
+        campaign_groups_per_account: 1,
+        campaigns_per_account: 3,
+        creatives_per_campaign: 1,
+        days: 30,
+    };
+    let (stack, operator, account, mut client) = ready(size).await;
+    let first = start_sync(
+        &mut client,
+        &operator,
+        StartSyncRequest {
+            account_id: account,
+            ..Default::default()
+        },
+    )
+    .await;
+    assert_eq!(finished(&first).status(), SyncStatus::Success);
+    let total = |stack: &Stack| {
+        count(
+            stack,
+            "SELECT coalesce(sum(impressions), 0)::bigint AS n FROM campaign_daily_metrics",
+        )
+    };
+    let before = total(&stack);
+
+    let yesterday = stack.sandbox.truth().today() - chrono::Days::new(1);
+    stack
+        .sandbox
+        .restate(yesterday - chrono::Days::new(5), yesterday);
+    let second = start_sync(
+        &mut client,
+        &operator,
+        StartSyncRequest {
+            account_id: account,
+            ..Default::default()
+        },
+    )
+    .await;
+    let done = finished(&second);
+    assert_eq!(done.status(), SyncStatus::Success);
+    let written: i64 = done
+        .run
+        .as_ref()
+        .unwrap()
+        .entity_counts
+        .iter()
+        .filter(|c| c.entity == 5)
+        .map(|c| c.written)
+        .sum();
+    assert!(written > 0, "restated campaign days were rewritten");
+    assert_ne!(total(&stack), before);
+
+    // And the stored values are the restated ones.
+    let truth = stack.sandbox.truth();
+    let expected: i64 = truth
+        .campaigns(account)
+        .iter()
+        .map(|c| {
+            truth
+                .campaign_total(c.id, truth.first_day(), yesterday)
+                .impressions
+        })
+        .sum();
+    assert_eq!(total(&stack), expected);
+}
+
+#[tokio::test]
+async fn killing_the_write_mid_sync_leaves_the_previous_data_and_fails_the_run() {
+    let size = Size {
+        accounts: 1,
+        campaign_groups_per_account: 1,
+        campaigns_per_account: 4,
+        creatives_per_campaign: 2,
+        days: 20,
+    };
+    let (stack, operator, account, mut client) = ready(size).await;
+    let first = start_sync(
+        &mut client,
+        &operator,
+        StartSyncRequest {
+            account_id: account,
+            ..Default::default()
+        },
+    )
+    .await;
+    assert_eq!(finished(&first).status(), SyncStatus::Success);
+    let snapshot = count(
+        &stack,
+        "SELECT coalesce(sum(impressions), 0)::bigint AS n FROM campaign_daily_metrics",
+    );
+
+    // Restate everything, then cut the writer's database connection while it works.
+    let truth_today = stack.sandbox.truth().today();
+    stack
+        .sandbox
+        .restate(truth_today - chrono::Days::new(30), truth_today);
+    stack.sandbox.set_faults(adsync_linkedin_sandbox::Faults {
+        slow_ratio: 1.0,
+        slow_delay_ms: 100,
+        ..Default::default()
+    });
+    let mut stream = client
+        .start_sync(bearer(
+            StartSyncRequest {
+                account_id: account,
+                force: true,
+                ..Default::default()
+            },
+            &operator,
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    // Wait until campaigns are staged, then terminate the session holding the sync's lock.
+    let mut events = Vec::new();
+    while let Some(message) = stream.message().await.unwrap() {
+        let event = message.event.unwrap();
+        let stage = event.stage;
+        events.push(event);
+        if stage == adsync_proto::ingestion::SyncStage::CampaignMetrics as i32 {
+            break;
+        }
+    }
+    let killed = count(
+        &stack,
+        "SELECT count(pg_terminate_backend(l.pid))::bigint AS n FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted AND l.objid IS NOT NULL AND l.pid <> pg_backend_pid() AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+    );
+    assert!(
+        killed >= 1,
+        "the sync's write session was found and terminated"
+    );
+    while let Some(message) = stream.message().await.unwrap() {
+        events.push(message.event.unwrap());
+    }
+    assert_eq!(finished(&events).status(), SyncStatus::Failed);
+    assert_eq!(
+        count(
+            &stack,
+            "SELECT coalesce(sum(impressions), 0)::bigint AS n FROM campaign_daily_metrics"
+        ),
+        snapshot,
+        "previous data intact"
+    );
+}

@@ -316,8 +316,20 @@ impl World {
             p.push(n);
             hash(self.seed, Tag::Metric, &p)
         };
-        // Sparse days: about a quarter of days have no activity at all (no row).
-        if unit(h(0)) < 0.25 {
+        // Sparse days: about a quarter of days have no activity at all (no row). Whether a
+        // day had activity does not change with restatements; only its numbers do.
+        let active = hash(
+            self.seed,
+            Tag::Metric,
+            &[
+                i64::from(a),
+                i64::from(c),
+                i64::from(k),
+                data::day_number(day),
+                -1,
+            ],
+        );
+        if unit(active) < 0.25 {
             return None;
         }
         let impressions = 20 + (h(1) % 4_000) as i64;
