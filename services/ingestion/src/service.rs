@@ -67,10 +67,6 @@ pub(crate) struct IngestionApi {
     pub(crate) settings: std::sync::Arc<crate::sync::Settings>,
 }
 
-fn not_yet(rpc: &str) -> Status {
-    Status::unimplemented(format!("{rpc} is not implemented yet"))
-}
-
 #[tonic::async_trait]
 impl IngestionService for IngestionApi {
     type StartSyncStream = EventStream<StartSyncResponse>;
@@ -100,11 +96,14 @@ impl IngestionService for IngestionApi {
     ) -> Result<Response<Self::WatchSyncStream>, Status> {
         Ok(Response::new(self.watch_sync(request.into_inner())?))
     }
+    #[tracing::instrument(skip_all, fields(rpc = "SubscribeSyncEvents"))]
     async fn subscribe_sync_events(
         &self,
-        _: Request<SubscribeSyncEventsRequest>,
+        request: Request<SubscribeSyncEventsRequest>,
     ) -> Result<Response<Self::SubscribeSyncEventsStream>, Status> {
-        Err(not_yet("SubscribeSyncEvents"))
+        Ok(Response::new(
+            self.subscribe_sync_events(request.into_inner()).await?,
+        ))
     }
     #[tracing::instrument(skip_all, fields(rpc = "GetSyncRun"))]
     async fn get_sync_run(
@@ -115,11 +114,14 @@ impl IngestionService for IngestionApi {
             self.get_sync_run(request.into_inner()).await?,
         ))
     }
+    #[tracing::instrument(skip_all, fields(rpc = "ListSyncRuns"))]
     async fn list_sync_runs(
         &self,
-        _: Request<ListSyncRunsRequest>,
+        request: Request<ListSyncRunsRequest>,
     ) -> Result<Response<ListSyncRunsResponse>, Status> {
-        Err(not_yet("ListSyncRuns"))
+        Ok(Response::new(
+            self.list_sync_runs(request.into_inner()).await?,
+        ))
     }
     #[tracing::instrument(skip_all, fields(rpc = "CheckFreshness", account_id = request.get_ref().account_id))]
     async fn check_freshness(

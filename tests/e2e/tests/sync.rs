@@ -685,3 +685,115 @@ async fn killing_the_write_mid_sync_leaves_the_previous_data_and_fails_the_run()
         "previous data intact"
     );
 }
+
+#[tokio::test]
+async fn runs_are_listed_newest_first_page_by_page_and_events_can_be_followed_across_runs() {
+    use adsync_proto::ingestion::{ListSyncRunsRequest, SubscribeSyncEventsRequest};
+    let size = Size {
+        accounts: 1,
+        campaign_groups_per_account: 1,
+        campaigns_per_account: 2,
+        creatives_per_campaign: 1,
+        days: 10,
+    };
+    let (_stack, operator, account, mut client) = ready(size).await;
+
+    // An agent subscribes before anything happens.
+    let mut feed = client
+        .subscribe_sync_events(bearer(SubscribeSyncEventsRequest::default(), &operator))
+        .await
+        .unwrap()
+        .into_inner();
+    start_sync(
+        &mut client,
+        &operator,
+        StartSyncRequest {
+            account_id: account,
+            ..Default::default()
+        },
+    )
+    .await;
+    let scheduled = StartSyncRequest {
+        account_id: account,
+        trigger: SyncTrigger::Scheduled as i32,
+        ..Default::default()
+    };
+    start_sync(&mut client, &operator, scheduled).await;
+
+    let mut received = Vec::new();
+    let mut finished_runs = 0;
+    while finished_runs < 2 {
+        let message = feed.message().await.unwrap().unwrap();
+        let event = message.event.unwrap();
+        finished_runs += usize::from(matches!(
+            event.payload,
+            Some(sync_event::Payload::RunFinished(_))
+        ));
+        received.push((event.run_id, event.sequence, message.cursor));
+    }
+    drop(feed);
+    // Resuming after the third event gives the fourth next.
+    let mut resumed = client
+        .subscribe_sync_events(bearer(
+            SubscribeSyncEventsRequest {
+                account_ids: vec![account],
+                after_cursor: received[2].2.clone(),
+            },
+            &operator,
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let next = resumed.message().await.unwrap().unwrap().event.unwrap();
+    assert_eq!(
+        (next.run_id, next.sequence),
+        (received[3].0.clone(), received[3].1)
+    );
+
+    // Two runs, newest first, one per page.
+    let mut page_token = String::new();
+    let mut statuses = Vec::new();
+    loop {
+        let page = client
+            .list_sync_runs(bearer(
+                ListSyncRunsRequest {
+                    page_size: 1,
+                    page_token: page_token.clone(),
+                    ..Default::default()
+                },
+                &operator,
+            ))
+            .await
+            .unwrap()
+            .into_inner();
+        statuses.extend(page.sync_runs.iter().map(|r| r.status()));
+        if page.next_page_token.is_empty() {
+            break;
+        }
+        page_token = page.next_page_token;
+    }
+    assert_eq!(statuses, [SyncStatus::Skipped, SyncStatus::Success]);
+    let only_skipped = client
+        .list_sync_runs(bearer(
+            ListSyncRunsRequest {
+                statuses: vec![SyncStatus::Skipped as i32],
+                ..Default::default()
+            },
+            &operator,
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(only_skipped.sync_runs.len(), 1);
+    let tampered = client
+        .list_sync_runs(bearer(
+            ListSyncRunsRequest {
+                page_token: "Zm9yZ2Vk".into(),
+                ..Default::default()
+            },
+            &operator,
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(tampered.code(), tonic::Code::InvalidArgument);
+}

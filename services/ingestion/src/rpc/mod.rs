@@ -1,6 +1,7 @@
 //! One module per RPC (or group of RPCs), each an `impl IngestionApi` block.
 
 mod discover;
+mod runs;
 mod sync;
 
 use chrono::{DateTime, Utc};

@@ -54,3 +54,39 @@ pub(crate) fn after(
         .bind::<BigInt, _>(sequence)
         .load(conn)
 }
+
+#[derive(Debug, QueryableByName)]
+pub(crate) struct FeedEvent {
+    #[diesel(sql_type = BigInt)]
+    pub(crate) id: i64,
+    #[diesel(sql_type = Bytea)]
+    pub(crate) payload: Vec<u8>,
+}
+
+/// Events of every run after the global cursor `after_id`, optionally of some accounts.
+pub(crate) fn feed(
+    conn: &mut PgConnection,
+    after_id: i64,
+    accounts: &[i64],
+) -> QueryResult<Vec<FeedEvent>> {
+    use diesel::sql_types::Array;
+    diesel::sql_query(
+        "SELECT id, payload FROM sync_events WHERE id > $1 AND (cardinality($2::bigint[]) = 0 OR account_id = ANY($2)) \
+         ORDER BY id LIMIT 500",
+    )
+    .bind::<BigInt, _>(after_id)
+    .bind::<Array<BigInt>, _>(accounts)
+    .load(conn)
+}
+
+/// The newest event id (the feed's "now").
+pub(crate) fn latest_id(conn: &mut PgConnection) -> QueryResult<i64> {
+    #[derive(QueryableByName)]
+    struct Latest {
+        #[diesel(sql_type = BigInt)]
+        id: i64,
+    }
+    diesel::sql_query("SELECT coalesce(max(id), 0) AS id FROM sync_events")
+        .get_result::<Latest>(conn)
+        .map(|l| l.id)
+}

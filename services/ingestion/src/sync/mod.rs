@@ -33,6 +33,11 @@ impl EventBell {
     pub(crate) fn ring(&self) {
         self.0.notify_waiters();
     }
+
+    /// A future that completes at the next ring.
+    pub(crate) fn notified(&self) -> tokio::sync::futures::Notified<'_> {
+        self.0.notified()
+    }
 }
 
 /// What a sync request asks for, validated.
@@ -173,7 +178,7 @@ pub(crate) fn watch(
         loop {
             // Register for the bell before reading, so an event written in between wakes us.
             let bell = api.bell.clone();
-            let notified = bell.0.notified();
+            let notified = bell.notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
             let batch = api

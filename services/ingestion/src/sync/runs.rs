@@ -195,3 +195,27 @@ pub(crate) fn set_synced_through(
     .execute(conn)?;
     Ok(())
 }
+
+/// Runs newest first, after the cursor `(created_at, id)` (exclusive), filtered.
+pub(crate) fn list(
+    conn: &mut PgConnection,
+    after: Option<(DateTime<Utc>, uuid::Uuid)>,
+    account_id: Option<i64>,
+    statuses: &[String],
+    trigger: Option<&str>,
+    limit: i64,
+) -> QueryResult<Vec<RunRow>> {
+    use diesel::sql_types::Array;
+    diesel::sql_query(format!(
+        "SELECT {COLUMNS} FROM sync_runs WHERE ($1::timestamptz IS NULL OR (created_at, id) < ($1, $2)) \
+         AND ($3::bigint IS NULL OR account_id = $3) AND (cardinality($4::text[]) = 0 OR status = ANY($4)) \
+         AND ($5::text IS NULL OR trigger = $5) ORDER BY created_at DESC, id DESC LIMIT $6"
+    ))
+    .bind::<Nullable<Timestamptz>, _>(after.map(|a| a.0))
+    .bind::<SqlUuid, _>(after.map_or(uuid::Uuid::nil(), |a| a.1))
+    .bind::<Nullable<BigInt>, _>(account_id)
+    .bind::<Array<Text>, _>(statuses)
+    .bind::<Nullable<Text>, _>(trigger)
+    .bind::<BigInt, _>(limit)
+    .load(conn)
+}
