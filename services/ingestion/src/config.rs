@@ -52,6 +52,11 @@ pub struct Config {
     #[arg(long, env = "ADSYNC_MAX_RANGE_DAYS", default_value_t = 730)]
     pub max_range_days: u32,
 
+    /// How often this replica reaps orphaned runs and triggers SCHEDULED syncs of due
+    /// accounts, in seconds (0: never; another replica or an external scheduler does).
+    #[arg(long, env = "ADSYNC_SCHEDULE_INTERVAL_SECS", default_value_t = 900)]
+    pub schedule_interval_secs: u64,
+
     /// The time source; tests move it forward.
     #[arg(skip)]
     pub clock: Clock,

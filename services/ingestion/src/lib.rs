@@ -60,6 +60,18 @@ pub async fn serve(
             max_range_days: config.max_range_days,
         }),
     };
+    // Runs a crashed process left behind are failed before anything else.
+    match sync::background::reap_orphaned_runs(&api).await {
+        Ok(0) => {}
+        Ok(n) => tracing::warn!(runs = n, "failed runs orphaned by a stopped worker"),
+        Err(e) => tracing::warn!(error = %e, "cannot reap orphaned runs"),
+    }
+    let background = (config.schedule_interval_secs > 0).then(|| {
+        tokio::spawn(sync::background::run(
+            api.clone(),
+            std::time::Duration::from_secs(config.schedule_interval_secs),
+        ))
+    });
     let routes = Routes::new(
         adsync_proto::ingestion::ingestion_service_server::IngestionServiceServer::new(api),
     );
@@ -67,13 +79,17 @@ pub async fn serve(
         .auth
         .layer(service::METHOD_SCOPES)
         .map_err(Error::Config)?;
-    adsync_server::serve(
+    let served = adsync_server::serve(
         adsync_proto::INGESTION_SERVICE,
         listener,
         routes,
         auth,
         shutdown,
     )
-    .await?;
+    .await;
+    if let Some(task) = background {
+        task.abort();
+    }
+    served?;
     Ok(())
 }

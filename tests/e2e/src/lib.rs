@@ -79,20 +79,14 @@ impl Stack {
         };
         let auth = TestServer::start(|l, s| adsync_auth::serve(auth_config, l, s)).await;
         let remote = remote_auth_args(&auth.uri(), &service_token);
-        let mut ingestion_config = adsync_ingestion::Config::from_flags([
-            "--database-url",
-            db.url(),
-            "--auth-url",
+        let mut ingestion_config = adsync_ingestion::Config::from_flags(ingestion_flags(
+            &db,
             &auth.uri(),
-            "--service-token",
             &service_token,
-            "--auth-cache-secs",
-            "0",
-            "--linkedin-api-url",
-            &sandbox.rest_url(),
-            "--linkedin-version",
-            &sandbox.now().format("%Y%m").to_string(),
-        ])
+            &sandbox,
+            // No scheduler here: tests that want one start a replica with it.
+            &["--schedule-interval-secs", "0"],
+        ))
         .expect("ingestion flags");
         ingestion_config.clock = clock.clone();
         let ingestion =
@@ -187,6 +181,55 @@ impl Stack {
             self.service_token.clone().into(),
             connection_id.to_owned(),
         )
+    }
+}
+
+/// The flags of an ingestion replica of this stack, plus `extra`.
+fn ingestion_flags(
+    db: &TestDatabase,
+    auth_uri: &str,
+    service_token: &str,
+    sandbox: &Sandbox,
+    extra: &[&str],
+) -> Vec<String> {
+    let mut flags: Vec<String> = [
+        "--database-url",
+        db.url(),
+        "--auth-url",
+        auth_uri,
+        "--service-token",
+        service_token,
+        "--auth-cache-secs",
+        "0",
+        "--linkedin-api-url",
+        &sandbox.rest_url(),
+        "--linkedin-version",
+        &sandbox.now().format("%Y%m").to_string(),
+    ]
+    .iter()
+    .map(|s| (*s).to_owned())
+    .collect();
+    flags.extend(extra.iter().map(|s| (*s).to_owned()));
+    flags
+}
+
+impl Stack {
+    /// Starts one more ingestion replica on the same database (e.g. with
+    /// `--schedule-interval-secs 1`), as a second process would.
+    pub async fn start_ingestion_replica(
+        &self,
+        extra: &[&str],
+    ) -> TestServer<adsync_ingestion::Error> {
+        let mut config = adsync_ingestion::Config::from_flags(ingestion_flags(
+            &self.db,
+            &self.auth.uri(),
+            &self.service_token,
+            &self.sandbox,
+            extra,
+        ))
+        .expect("ingestion flags");
+        config.clock = self.clock.clone();
+        TestServer::start(|l, s| adsync_ingestion::serve(config, l, s)).await
     }
 }
 

@@ -797,3 +797,84 @@ async fn runs_are_listed_newest_first_page_by_page_and_events_can_be_followed_ac
         .unwrap_err();
     assert_eq!(tampered.code(), tonic::Code::InvalidArgument);
 }
+
+#[tokio::test]
+async fn a_run_left_running_by_a_dead_worker_is_failed_and_the_scheduler_gates_fresh_accounts() {
+    use adsync_proto::ingestion::GetSyncRunRequest;
+    let size = Size {
+        accounts: 1,
+        campaign_groups_per_account: 1,
+        campaigns_per_account: 2,
+        creatives_per_campaign: 1,
+        days: 10,
+    };
+    let (stack, operator, account, mut client) = ready(size).await;
+
+    // A process died mid-sync: its run is still `running`, nobody holds the account's lock.
+    let orphan = "0190a0b0-c0d0-7e0f-8000-0000000000aa";
+    sql_query(format!(
+        "INSERT INTO sync_runs (id, account_id, trigger, status, worker, window_start, window_end, created_at, heartbeat_at) \
+         VALUES ('{orphan}', {account}, 'scheduled', 'running', 'dead-replica', '2026-01-01', '2026-01-02', now() - interval '1 hour', now() - interval '1 hour')"
+    ))
+    .execute(&mut stack.db.connect())
+    .unwrap();
+    // A replica starting up fails it (the lock is free); then its scheduler, every second,
+    // syncs the account once and skips it afterwards (fresh).
+    let replica = stack
+        .start_ingestion_replica(&["--schedule-interval-secs", "1"])
+        .await;
+    let runs = wait_for_runs(&mut client, &operator, 3).await;
+    let orphaned = client
+        .get_sync_run(bearer(
+            GetSyncRunRequest {
+                run_id: orphan.into(),
+            },
+            &operator,
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .run
+        .unwrap();
+    assert_eq!(orphaned.status(), SyncStatus::Failed);
+    assert!(
+        orphaned.reason.contains("worker stopped"),
+        "{}",
+        orphaned.reason
+    );
+    let newest: Vec<_> = runs
+        .iter()
+        .take(2)
+        .map(|r| (r.status(), r.trigger()))
+        .collect();
+    assert_eq!(
+        newest,
+        [
+            (SyncStatus::Skipped, SyncTrigger::Scheduled),
+            (SyncStatus::Success, SyncTrigger::Scheduled)
+        ]
+    );
+    replica.shutdown().await.unwrap();
+}
+
+/// Polls ListSyncRuns until `n` runs exist and none is running; newest first.
+async fn wait_for_runs(
+    client: &mut IngestionServiceClient<Channel>,
+    token: &str,
+    n: usize,
+) -> Vec<adsync_proto::ingestion::SyncRun> {
+    use adsync_proto::ingestion::ListSyncRunsRequest;
+    for _ in 0..200 {
+        let runs = client
+            .list_sync_runs(bearer(ListSyncRunsRequest::default(), token))
+            .await
+            .unwrap()
+            .into_inner()
+            .sync_runs;
+        if runs.len() >= n && runs.iter().all(|r| r.status() != SyncStatus::Running) {
+            return runs;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("fewer than {n} finished runs");
+}

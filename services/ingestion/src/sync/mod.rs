@@ -1,6 +1,7 @@
 //! The sync: freshness gate, single flight per account, the fetch pipeline, the write
 //! transaction, and the events that tell about it.
 
+pub(crate) mod background;
 mod engine;
 pub(crate) mod events;
 pub(crate) mod runs;
@@ -127,6 +128,11 @@ impl Emitter {
             account_id,
             sequence: 0,
         }
+    }
+
+    /// Continues a run's sequence after `sequence` (another process wrote the events so far).
+    pub(crate) fn resume_after(&mut self, sequence: i64) {
+        self.sequence = sequence;
     }
 
     pub(crate) async fn emit(
