@@ -60,6 +60,11 @@ pub async fn serve(
             max_range_days: config.max_range_days,
         }),
     };
+    // Events written by other replicas wake this one's watchers at once.
+    let event_listener = tokio::spawn(sync::listener::run(
+        config.db.database_url.clone(),
+        api.bell.clone(),
+    ));
     // Runs a crashed process left behind are failed before anything else.
     match sync::background::reap_orphaned_runs(&api).await {
         Ok(0) => {}
@@ -90,6 +95,7 @@ pub async fn serve(
     if let Some(task) = background {
         task.abort();
     }
+    event_listener.abort();
     served?;
     Ok(())
 }

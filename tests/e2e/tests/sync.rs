@@ -878,3 +878,59 @@ async fn wait_for_runs(
     }
     panic!("fewer than {n} finished runs");
 }
+
+#[tokio::test]
+async fn a_run_on_one_replica_can_be_watched_from_another() {
+    use adsync_proto::ingestion::{TriggerSyncRequest, WatchSyncRequest};
+    let size = Size {
+        accounts: 1,
+        campaign_groups_per_account: 1,
+        campaigns_per_account: 3,
+        creatives_per_campaign: 1,
+        days: 10,
+    };
+    let (stack, operator, account, mut client) = ready(size).await;
+    let replica = stack
+        .start_ingestion_replica(&["--schedule-interval-secs", "0"])
+        .await;
+    stack.sandbox.set_faults(adsync_linkedin_sandbox::Faults {
+        slow_ratio: 1.0,
+        slow_delay_ms: 20,
+        ..Default::default()
+    });
+    let run_id = client
+        .trigger_sync(bearer(
+            TriggerSyncRequest {
+                account_id: account,
+                ..Default::default()
+            },
+            &operator,
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .run_id;
+    let mut other = IngestionServiceClient::new(replica.channel());
+    let mut stream = other
+        .watch_sync(bearer(
+            WatchSyncRequest {
+                run_id,
+                after_sequence: 0,
+            },
+            &operator,
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let mut events = Vec::new();
+    while let Some(message) = stream.message().await.unwrap() {
+        events.push(message.event.unwrap());
+    }
+    assert_eq!(finished(&events).status(), SyncStatus::Success);
+    assert!(
+        events
+            .windows(2)
+            .all(|w| w[1].sequence == w[0].sequence + 1)
+    );
+    replica.shutdown().await.unwrap();
+}

@@ -4,6 +4,7 @@
 pub(crate) mod background;
 mod engine;
 pub(crate) mod events;
+pub(crate) mod listener;
 pub(crate) mod runs;
 
 use std::pin::Pin;
