@@ -934,3 +934,82 @@ async fn a_run_on_one_replica_can_be_watched_from_another() {
     );
     replica.shutdown().await.unwrap();
 }
+
+#[tokio::test]
+async fn every_account_of_a_multi_account_sandbox_holds_exactly_its_own_data() {
+    let size = Size {
+        accounts: 3,
+        campaign_groups_per_account: 2,
+        campaigns_per_account: 4,
+        creatives_per_campaign: 2,
+        days: 15,
+    };
+    let (stack, operator, _, mut client) = ready(size).await;
+    let truth = stack.sandbox.truth();
+    for account in truth.accounts() {
+        let events = start_sync(
+            &mut client,
+            &operator,
+            StartSyncRequest {
+                account_id: account.id,
+                ..Default::default()
+            },
+        )
+        .await;
+        assert_eq!(finished(&events).status(), SyncStatus::Success);
+    }
+    #[derive(QueryableByName)]
+    struct Owner {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        id: i64,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        account_id: i64,
+    }
+    let owners: Vec<Owner> = sql_query("SELECT id, account_id FROM campaigns ORDER BY id")
+        .load(&mut stack.db.connect())
+        .unwrap();
+    let mut expected: Vec<(i64, i64)> = truth
+        .accounts()
+        .iter()
+        .flat_map(|a| truth.campaigns(a.id))
+        .map(|c| (c.id, c.account_id))
+        .collect();
+    expected.sort_unstable();
+    assert_eq!(
+        owners
+            .iter()
+            .map(|o| (o.id, o.account_id))
+            .collect::<Vec<_>>(),
+        expected,
+        "every campaign under its own account"
+    );
+
+    let yesterday = truth.today() - chrono::Days::new(1);
+    for account in truth.accounts() {
+        let stored = count(
+            &stack,
+            &format!(
+                "SELECT coalesce(sum(impressions), 0)::bigint AS n FROM campaign_daily_metrics WHERE account_id = {}",
+                account.id
+            ),
+        );
+        let expected: i64 = truth
+            .campaigns(account.id)
+            .iter()
+            .map(|c| {
+                truth
+                    .campaign_total(c.id, truth.first_day(), yesterday)
+                    .impressions
+            })
+            .sum();
+        assert_eq!(stored, expected, "account {}", account.id);
+        let segments = count(
+            &stack,
+            &format!(
+                "SELECT count(*) AS n FROM audience_demographics WHERE account_id = {}",
+                account.id
+            ),
+        );
+        assert!(segments > 0, "demographics stored per account");
+    }
+}
