@@ -8,17 +8,10 @@ mod connections;
 pub(crate) use api_tokens::{LocalAuthenticator, insert_api_token};
 
 use adsync_server::FieldViolations;
-use chrono::{DateTime, Utc};
 
 use crate::error::{DOMAIN, Error};
 
-/// A protobuf timestamp.
-pub(crate) fn timestamp(t: DateTime<Utc>) -> prost_types::Timestamp {
-    prost_types::Timestamp {
-        seconds: t.timestamp(),
-        nanos: t.timestamp_subsec_nanos() as i32,
-    }
-}
+pub(crate) use adsync_server::timestamp;
 
 /// AIP-158 page size: negative is an error, 0 is the default, above the maximum is capped.
 pub(crate) fn page_size(requested: i32, default: i64, max: i64) -> Result<i64, Error> {

@@ -48,6 +48,10 @@ pub struct DbConfig {
     pub application_name: String,
     /// Every transaction is read-only (the reporting service).
     pub read_only: bool,
+    /// Whether one query may use parallel workers. Off for services answering many
+    /// small concurrent queries: there the workers' start-up costs more than they save,
+    /// and they take the cores other callers need.
+    pub parallel_queries: bool,
 }
 
 impl DbConfig {
@@ -61,6 +65,7 @@ impl DbConfig {
                 .then(|| Duration::from_millis(args.statement_timeout_ms)),
             application_name: application_name.to_owned(),
             read_only: false,
+            parallel_queries: true,
         }
     }
 
@@ -73,6 +78,7 @@ impl DbConfig {
             statement_timeout: None,
             application_name: application_name.to_owned(),
             read_only: false,
+            parallel_queries: true,
         }
     }
 

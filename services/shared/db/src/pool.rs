@@ -75,6 +75,9 @@ impl Db {
         if config.read_only {
             settings.push_str(" SET default_transaction_read_only = on;");
         }
+        if !config.parallel_queries {
+            settings.push_str(" SET max_parallel_workers_per_gather = 0;");
+        }
         let pool = Pool::builder()
             .max_size(config.max_connections)
             .min_idle(Some(1))

@@ -9,6 +9,7 @@ mod args;
 pub mod auth;
 mod clock;
 mod page_token;
+mod proto_time;
 mod run;
 mod serve;
 mod shutdown;
@@ -21,6 +22,7 @@ pub use auth::{
 };
 pub use clock::Clock;
 pub use page_token::{decode_page_token, encode_page_token};
+pub use proto_time::{duration, timestamp};
 pub use run::{Shutdown, run_binary};
 pub use serve::{ServeError, serve};
 pub use shutdown::shutdown_signal;
