@@ -20,6 +20,34 @@ pub struct Size {
 }
 
 impl Size {
+    /// Ids are dense numbers per level: a size beyond a level's id space would make two
+    /// records share an id.
+    pub fn check(&self) -> Result<(), String> {
+        let limits = [
+            (
+                "campaigns per account",
+                i64::from(self.campaigns_per_account),
+                MAX_CAMPAIGNS,
+            ),
+            (
+                "creatives per campaign",
+                i64::from(self.creatives_per_campaign),
+                MAX_CREATIVES,
+            ),
+            (
+                "campaign groups per account",
+                i64::from(self.campaign_groups_per_account),
+                MAX_GROUPS,
+            ),
+        ];
+        for (what, n, max) in limits {
+            if n > max {
+                return Err(format!("{what}: {n} is above {max}"));
+            }
+        }
+        Ok(())
+    }
+
     /// A small sandbox for quick tests: 2 accounts × 3 campaigns × 2 creatives × 30 days.
     pub const SMALL: Size = Size {
         accounts: 2,

@@ -112,7 +112,12 @@ impl Sandbox {
     }
 
     /// Serves on an already bound listener (the binary binds a fixed address).
+    ///
+    /// Panics on a size whose ids would collide (see [`Size::check`]).
     pub fn serve(config: SandboxConfig, listener: TcpListener) -> Sandbox {
+        if let Err(why) = config.size.check() {
+            panic!("sandbox size: {why}");
+        }
         let addr = listener
             .local_addr()
             .expect("bound listener has an address");

@@ -106,6 +106,7 @@ async fn main() -> anyhow::Result<()> {
         ..SandboxConfig::default()
     };
     let listener = tokio::net::TcpListener::bind(cli.listen).await?;
+    config.size.check().map_err(anyhow::Error::msg)?;
     let sandbox = Sandbox::serve(config, listener);
     tracing::info!(url = %sandbox.base_url(), "LinkedIn sandbox listening");
     eprintln!(

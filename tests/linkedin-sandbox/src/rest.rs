@@ -554,7 +554,11 @@ fn analytics(state: &State, q: &Query, pivot: &str) -> Result<Value, String> {
             );
         }
     }
-    if campaigns.is_empty() && creatives.is_empty() {
+    // An account without campaigns is a valid facet with no rows, as on LinkedIn.
+    if !["campaigns", "accounts", "creatives"]
+        .iter()
+        .any(|facet| q.get(facet).is_some())
+    {
         return Err("At least one facet (campaigns, accounts, creatives) is required".into());
     }
     campaigns.sort_unstable();

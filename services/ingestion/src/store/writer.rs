@@ -54,9 +54,11 @@ pub(crate) struct TableReport {
 }
 
 #[derive(QueryableByName)]
-struct StagedCounts {
+struct MergeCounts {
     #[diesel(sql_type = BigInt)]
-    staged: i64,
+    merged: i64,
+    #[diesel(sql_type = BigInt)]
+    written: i64,
     #[diesel(sql_type = BigInt)]
     orphans: i64,
 }
@@ -224,14 +226,10 @@ impl Writer {
     ) -> diesel::QueryResult<Vec<(&'static TableSpec, TableReport)>> {
         let mut reports = Vec::new();
         for spec in tables::ALL {
-            let counts: StagedCounts = sql_query(spec.staged_counts_sql()).get_result(conn)?;
-            if counts.staged == 0 {
-                reports.push((spec, TableReport::default()));
-                continue;
-            }
-            let written = sql_query(spec.merge_sql())
+            let counts: MergeCounts = sql_query(spec.merge_sql())
                 .bind::<Timestamptz, _>(now)
-                .execute(conn)? as i64;
+                .bind::<BigInt, _>(self.account_id)
+                .get_result(conn)?;
             if counts.orphans > 0
                 && let Some(sql) = spec.record_orphans_sql()
             {
@@ -241,13 +239,12 @@ impl Writer {
                     .bind::<BigInt, _>(self.account_id)
                     .execute(conn)?;
             }
-            let merged = counts.staged - counts.orphans;
             reports.push((
                 spec,
                 TableReport {
-                    staged: counts.staged,
-                    written,
-                    unchanged: merged - written,
+                    staged: counts.merged + counts.orphans,
+                    written: counts.written,
+                    unchanged: counts.merged - counts.written,
                     orphans: counts.orphans,
                 },
             ));

@@ -8,31 +8,40 @@ use diesel::sql_types::{BigInt, Bytea, Text, Uuid as SqlUuid};
 /// Serialises event inserts across the cluster (ids commit in id order).
 const EVENTS_LOCK_KEY: i64 = 0x6164_7379_6e63_4556; // "adsyncEV"
 
-/// Appends one event and moves the run's `last_sequence`.
-pub(crate) fn append(
-    conn: &mut PgConnection,
-    run_id: uuid::Uuid,
-    account_id: i64,
-    sequence: i64,
-    kind: &str,
-    payload: &[u8],
-) -> QueryResult<()> {
+/// Appends a run's events (in sequence order) in one transaction, moves the run's
+/// `last_sequence` and notifies the listeners once.
+pub(crate) fn append(conn: &mut PgConnection, batch: &[NewEvent]) -> QueryResult<()> {
+    let Some(last) = batch.last() else {
+        return Ok(());
+    };
     conn.transaction(|conn| {
         diesel::sql_query(format!("SELECT pg_advisory_xact_lock({EVENTS_LOCK_KEY})")).execute(conn)?;
-        diesel::sql_query("INSERT INTO sync_events (run_id, sequence, account_id, kind, payload) VALUES ($1, $2, $3, $4, $5)")
-            .bind::<SqlUuid, _>(run_id)
-            .bind::<BigInt, _>(sequence)
-            .bind::<BigInt, _>(account_id)
-            .bind::<Text, _>(kind)
-            .bind::<Bytea, _>(payload)
-            .execute(conn)?;
+        for e in batch {
+            diesel::sql_query("INSERT INTO sync_events (run_id, sequence, account_id, kind, payload) VALUES ($1, $2, $3, $4, $5)")
+                .bind::<SqlUuid, _>(e.run_id)
+                .bind::<BigInt, _>(e.sequence)
+                .bind::<BigInt, _>(e.account_id)
+                .bind::<Text, _>(e.kind)
+                .bind::<Bytea, _>(&e.payload)
+                .execute(conn)?;
+        }
         diesel::sql_query("UPDATE sync_runs SET last_sequence = greatest(last_sequence, $2), heartbeat_at = now() WHERE id = $1")
-            .bind::<SqlUuid, _>(run_id)
-            .bind::<BigInt, _>(sequence)
+            .bind::<SqlUuid, _>(last.run_id)
+            .bind::<BigInt, _>(last.sequence)
             .execute(conn)?;
-        diesel::sql_query("SELECT pg_notify('adsync_sync_events', $1)").bind::<Text, _>(run_id.to_string()).execute(conn)?;
+        diesel::sql_query("SELECT pg_notify('adsync_sync_events', $1)").bind::<Text, _>(last.run_id.to_string()).execute(conn)?;
         Ok(())
     })
+}
+
+/// An event to store: one run's, with its sequence.
+#[derive(Debug)]
+pub(crate) struct NewEvent {
+    pub(crate) run_id: uuid::Uuid,
+    pub(crate) account_id: i64,
+    pub(crate) sequence: i64,
+    pub(crate) kind: &'static str,
+    pub(crate) payload: Vec<u8>,
 }
 
 #[derive(Debug, QueryableByName)]

@@ -136,11 +136,8 @@ impl Emitter {
         self.sequence = sequence;
     }
 
-    pub(crate) async fn emit(
-        &mut self,
-        stage: SyncStage,
-        payload: sync_event::Payload,
-    ) -> Result<(), Error> {
+    /// The run's next event, encoded for storage (not yet written).
+    fn next(&mut self, stage: SyncStage, payload: sync_event::Payload) -> events::NewEvent {
         self.sequence += 1;
         let kind = match &payload {
             sync_event::Payload::RunStarted(_) => "run_started",
@@ -158,14 +155,29 @@ impl Emitter {
             stage: stage as i32,
             payload: Some(payload),
         };
-        let bytes = event.encode_to_vec();
-        let (run_id, account_id, sequence) = (self.run_id, self.account_id, self.sequence);
+        events::NewEvent {
+            run_id: self.run_id,
+            account_id: self.account_id,
+            sequence: self.sequence,
+            kind,
+            payload: event.encode_to_vec(),
+        }
+    }
+
+    pub(crate) async fn emit(
+        &mut self,
+        stage: SyncStage,
+        payload: sync_event::Payload,
+    ) -> Result<(), Error> {
+        let event = self.next(stage, payload);
+        self.write(vec![event]).await
+    }
+
+    /// Writes `batch` in one transaction, then wakes the watchers.
+    async fn write(&self, batch: Vec<events::NewEvent>) -> Result<(), Error> {
         self.api
             .db
-            .run(move |conn| {
-                events::append(conn, run_id, account_id, sequence, kind, &bytes)
-                    .map_err(Error::from)
-            })
+            .run(move |conn| events::append(conn, &batch).map_err(Error::from))
             .await?;
         self.api.bell.ring();
         Ok(())
@@ -216,14 +228,23 @@ pub(crate) async fn start(
     req: SyncRequest,
 ) -> Result<(uuid::Uuid, bool), Error> {
     let account_id = req.account_id;
-    let account = api
+    // The gate's one question (when was the last success?) rides along with the lookup.
+    let gated = req.trigger == SyncTrigger::Scheduled && !req.force;
+    let (account, last) = api
         .db
-        .run(move |conn| crate::accounts::find(conn, account_id).map_err(Error::from))
-        .await?
-        .ok_or_else(|| Error::NotFound {
-            kind: "account",
-            id: account_id.to_string(),
-        })?;
+        .run(move |conn| {
+            let account = crate::accounts::find(conn, account_id)?;
+            let last = match (&account, gated) {
+                (Some(_), true) => runs::last_success(conn, account_id)?,
+                _ => None,
+            };
+            Ok::<_, Error>((account, last))
+        })
+        .await?;
+    let account = account.ok_or_else(|| Error::NotFound {
+        kind: "account",
+        id: account_id.to_string(),
+    })?;
     let now = api.clock.now();
     let new_run = |window| runs::NewRun {
         id: uuid::Uuid::now_v7(),
@@ -237,47 +258,49 @@ pub(crate) async fn start(
 
     // The freshness gate: only SCHEDULED triggers, never forced ones.
     let ttl = api.settings.freshness_ttl;
-    if req.trigger == SyncTrigger::Scheduled && !req.force {
-        let last = api
+    if gated
+        && let Some(finished) = last.as_ref().and_then(|r| r.finished_at)
+        && now - finished < ttl
+    {
+        let reason = format!(
+            "fresh: last successful sync {}m ago, ttl {}m",
+            (now - finished).num_minutes(),
+            ttl.num_minutes()
+        );
+        // The skipped run and its two events in one transaction: the gate answers fast.
+        let run = new_run(None);
+        let started = RunStarted {
+            trigger: req.trigger as i32,
+            force: false,
+            date_range: None,
+            gate_reason: reason.clone(),
+            worker: api.worker.clone(),
+        };
+        let writer = api.clone();
+        let row = api
             .db
-            .run(move |conn| runs::last_success(conn, account_id).map_err(Error::from))
+            .run(move |conn| {
+                diesel::Connection::transaction(conn, |conn| {
+                    let row = runs::skipped(conn, &run, &reason)?;
+                    let mut emitter = Emitter::new(writer, row.id, account_id);
+                    let finished = RunFinished {
+                        status: SyncStatus::Skipped as i32,
+                        reason,
+                        run: Some(run_proto(&row)),
+                    };
+                    let batch = [
+                        emitter.next(SyncStage::Plan, sync_event::Payload::RunStarted(started)),
+                        emitter.next(SyncStage::Done, sync_event::Payload::RunFinished(finished)),
+                    ];
+                    events::append(conn, &batch)?;
+                    Ok::<_, diesel::result::Error>(row)
+                })
+                .map_err(Error::from)
+            })
             .await?;
-        if let Some(finished) = last.as_ref().and_then(|r| r.finished_at)
-            && now - finished < ttl
-        {
-            let reason = format!(
-                "fresh: last successful sync {}m ago, ttl {}m",
-                (now - finished).num_minutes(),
-                ttl.num_minutes()
-            );
-            let run = new_run(None);
-            let (stored, why) = (run.clone(), reason.clone());
-            let row = api
-                .db
-                .run(move |conn| runs::skipped(conn, &stored, &why).map_err(Error::from))
-                .await?;
-            let mut emitter = Emitter::new(api.clone(), row.id, account_id);
-            let started = RunStarted {
-                trigger: req.trigger as i32,
-                force: false,
-                date_range: None,
-                gate_reason: reason.clone(),
-                worker: api.worker.clone(),
-            };
-            emitter
-                .emit(SyncStage::Plan, sync_event::Payload::RunStarted(started))
-                .await?;
-            let finished = RunFinished {
-                status: SyncStatus::Skipped as i32,
-                reason,
-                run: Some(run_proto(&row)),
-            };
-            emitter
-                .emit(SyncStage::Done, sync_event::Payload::RunFinished(finished))
-                .await?;
-            tracing::info!(account_id, run_id = %row.id, "sync skipped by the freshness gate");
-            return Ok((row.id, false));
-        }
+        api.bell.ring();
+        tracing::info!(account_id, run_id = %row.id, "sync skipped by the freshness gate");
+        return Ok((row.id, false));
     }
 
     let window = match req.range {
