@@ -1,7 +1,7 @@
 //! The reporting service's settings, from flags or the environment.
 
 use adsync_db::DbArgs;
-use adsync_server::RemoteAuthArgs;
+use adsync_server::{Clock, RemoteAuthArgs};
 
 /// Everything the reporting service needs to run.
 #[derive(Debug, Clone, clap::Args)]
@@ -11,4 +11,37 @@ pub struct Config {
 
     #[command(flatten)]
     pub auth: RemoteAuthArgs,
+
+    /// The longest date range a report may cover, in days (three years by default, so a
+    /// year can be compared with the two before it).
+    #[arg(long, env = "ADSYNC_REPORT_MAX_RANGE_DAYS", default_value_t = 1096)]
+    pub report_max_range_days: u32,
+
+    /// The freshness TTL GetSyncStatus measures data age against (minutes); the same
+    /// variable sets ingestion's gate, so the two agree.
+    #[arg(long, env = "ADSYNC_FRESHNESS_TTL_MINUTES", default_value_t = 240)]
+    pub freshness_ttl_minutes: u64,
+
+    /// The time source; tests move it forward.
+    #[arg(skip)]
+    pub clock: Clock,
+}
+
+impl Config {
+    /// The configuration `adsync-reporting` would build from these flags (and the
+    /// environment), defaults included.
+    pub fn from_flags<I, S>(flags: I) -> Result<Config, clap::Error>
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<std::ffi::OsString> + Clone,
+    {
+        #[derive(clap::Parser)]
+        struct Flags {
+            #[command(flatten)]
+            config: Config,
+        }
+        let argv = std::iter::once(std::ffi::OsString::from("adsync-reporting"))
+            .chain(flags.into_iter().map(Into::into));
+        <Flags as clap::Parser>::try_parse_from(argv).map(|f| f.config)
+    }
 }

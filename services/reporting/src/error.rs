@@ -1,7 +1,11 @@
-//! The reporting service's errors, and their one conversion to a gRPC status.
+//! The reporting service's errors, and their one conversion to a gRPC status (AIP-193:
+//! an `ErrorInfo` in domain `reporting.adsync` on every error).
 
 use adsync_db::DbError;
-use tonic::Status;
+use adsync_server::error_status;
+use tonic::{Code, Status};
+
+pub(crate) const DOMAIN: &str = "reporting.adsync";
 
 /// Everything that can fail in the reporting service.
 #[derive(Debug, thiserror::Error)]
@@ -12,17 +16,50 @@ pub enum Error {
     Serve(#[from] adsync_server::ServeError),
     #[error("{0}")]
     Config(String),
+    /// Bad input: a ready INVALID_ARGUMENT with its field violations.
+    #[error("{}", .0.message())]
+    Invalid(Box<Status>),
+    /// Ids the request named that the warehouse does not hold.
+    #[error("{kind} not found: {ids:?}")]
+    NotFound { kind: &'static str, ids: Vec<i64> },
+}
+
+impl From<Status> for Error {
+    fn from(status: Status) -> Error {
+        Error::Invalid(Box::new(status))
+    }
+}
+
+impl From<diesel::result::Error> for Error {
+    fn from(e: diesel::result::Error) -> Error {
+        Error::Db(DbError::Query(e))
+    }
 }
 
 impl From<Error> for Status {
     fn from(err: Error) -> Status {
-        match &err {
-            Error::Db(db) if db.is_unavailable() => {
-                Status::unavailable("the database is unavailable; try again")
+        match err {
+            Error::Invalid(status) => *status,
+            Error::NotFound { kind, ids } => {
+                let ids = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+                error_status(
+                    Code::NotFound,
+                    format!("no {kind} with id {ids} has been synced"),
+                    DOMAIN,
+                    "NOT_FOUND",
+                    &[("resource", kind.to_owned()), ("ids", ids)],
+                )
             }
-            _ => {
+            Error::Db(db) if db.is_unavailable() => error_status(
+                Code::Unavailable,
+                "the database is unavailable; try again",
+                DOMAIN,
+                "DATABASE_UNAVAILABLE",
+                &[],
+            ),
+            err => {
                 tracing::error!(error = %err, "internal error");
-                Status::internal("internal error")
+                error_status(Code::Internal, "internal error", DOMAIN, "INTERNAL", &[])
             }
         }
     }

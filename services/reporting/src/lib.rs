@@ -5,7 +5,11 @@
 
 mod config;
 mod error;
+mod explain;
+mod request;
+mod rpc;
 mod service;
+mod values;
 
 use std::future::Future;
 
@@ -15,6 +19,7 @@ use tonic::service::Routes;
 
 pub use config::Config;
 pub use error::Error;
+pub use explain::explain_hot_queries;
 
 /// Connects, makes sure the warehouse schema exists (reporting may start before
 /// ingestion), then serves read-only until `shutdown` completes.
@@ -33,9 +38,17 @@ pub async fn serve(
     // Every query of the service runs in a read-only transaction.
     let mut db_config = DbConfig::from_args(&config.db, "adsync-reporting");
     db_config.read_only = true;
+    // Many small concurrent queries: no parallel workers (see DbConfig::parallel_queries).
+    db_config.parallel_queries = false;
     let db = Db::connect(db_config).await?;
 
-    let api = service::ReportingApi::new(db);
+    let api = service::ReportingApi {
+        db,
+        max_range_days: config.report_max_range_days,
+        freshness_ttl_minutes: i64::try_from(config.freshness_ttl_minutes)
+            .map_err(|_| Error::Config("--freshness-ttl-minutes is too large".to_owned()))?,
+        clock: config.clock.clone(),
+    };
     let routes = Routes::new(
         adsync_proto::reporting::reporting_service_server::ReportingServiceServer::new(api),
     );

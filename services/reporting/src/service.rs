@@ -4,7 +4,7 @@ use adsync_db::Db;
 use adsync_proto::auth::Scope;
 use adsync_proto::reporting::reporting_service_server::ReportingService;
 use adsync_proto::reporting::*;
-use adsync_server::MethodScopes;
+use adsync_server::{Clock, MethodScopes};
 use tonic::{Request, Response, Status};
 
 /// The scopes each RPC accepts (`admin` is accepted everywhere).
@@ -47,77 +47,87 @@ pub(crate) const METHOD_SCOPES: MethodScopes = &[
     ),
 ];
 
-/// Implements `adsync.reporting.v1.ReportingService`.
+/// Implements `adsync.reporting.v1.ReportingService`: read-only queries of the warehouse.
 #[derive(Debug, Clone)]
 pub(crate) struct ReportingApi {
-    #[allow(dead_code)]
-    db: Db,
-}
-
-impl ReportingApi {
-    pub(crate) fn new(db: Db) -> Self {
-        Self { db }
-    }
-}
-
-fn not_yet(rpc: &str) -> Status {
-    Status::unimplemented(format!("{rpc} is not implemented yet"))
+    pub(crate) db: Db,
+    pub(crate) max_range_days: u32,
+    pub(crate) freshness_ttl_minutes: i64,
+    pub(crate) clock: Clock,
 }
 
 #[tonic::async_trait]
 impl ReportingService for ReportingApi {
     async fn list_accounts(
         &self,
-        _: Request<ListAccountsRequest>,
+        request: Request<ListAccountsRequest>,
     ) -> Result<Response<ListAccountsResponse>, Status> {
-        Err(not_yet("ListAccounts"))
+        Ok(Response::new(
+            ReportingApi::list_accounts(self, request.into_inner()).await?,
+        ))
     }
     async fn list_campaigns(
         &self,
-        _: Request<ListCampaignsRequest>,
+        request: Request<ListCampaignsRequest>,
     ) -> Result<Response<ListCampaignsResponse>, Status> {
-        Err(not_yet("ListCampaigns"))
+        Ok(Response::new(
+            ReportingApi::list_campaigns(self, request.into_inner()).await?,
+        ))
     }
     async fn list_creatives(
         &self,
-        _: Request<ListCreativesRequest>,
+        request: Request<ListCreativesRequest>,
     ) -> Result<Response<ListCreativesResponse>, Status> {
-        Err(not_yet("ListCreatives"))
+        Ok(Response::new(
+            ReportingApi::list_creatives(self, request.into_inner()).await?,
+        ))
     }
     async fn get_campaign_metrics(
         &self,
-        _: Request<GetCampaignMetricsRequest>,
+        request: Request<GetCampaignMetricsRequest>,
     ) -> Result<Response<GetCampaignMetricsResponse>, Status> {
-        Err(not_yet("GetCampaignMetrics"))
+        Ok(Response::new(
+            ReportingApi::get_campaign_metrics(self, request.into_inner()).await?,
+        ))
     }
     async fn get_creative_metrics(
         &self,
-        _: Request<GetCreativeMetricsRequest>,
+        request: Request<GetCreativeMetricsRequest>,
     ) -> Result<Response<GetCreativeMetricsResponse>, Status> {
-        Err(not_yet("GetCreativeMetrics"))
+        Ok(Response::new(
+            ReportingApi::get_creative_metrics(self, request.into_inner()).await?,
+        ))
     }
     async fn get_account_summary(
         &self,
-        _: Request<GetAccountSummaryRequest>,
+        request: Request<GetAccountSummaryRequest>,
     ) -> Result<Response<GetAccountSummaryResponse>, Status> {
-        Err(not_yet("GetAccountSummary"))
+        Ok(Response::new(
+            ReportingApi::get_account_summary(self, request.into_inner()).await?,
+        ))
     }
     async fn get_demographics(
         &self,
-        _: Request<GetDemographicsRequest>,
+        request: Request<GetDemographicsRequest>,
     ) -> Result<Response<GetDemographicsResponse>, Status> {
-        Err(not_yet("GetDemographics"))
+        Ok(Response::new(
+            ReportingApi::get_demographics(self, request.into_inner()).await?,
+        ))
     }
     async fn audit_campaigns(
         &self,
-        _: Request<AuditCampaignsRequest>,
+        request: Request<AuditCampaignsRequest>,
     ) -> Result<Response<AuditCampaignsResponse>, Status> {
-        Err(not_yet("AuditCampaigns"))
+        Ok(Response::new(
+            ReportingApi::audit_campaigns(self, request.into_inner()).await?,
+        ))
     }
     async fn get_sync_status(
         &self,
-        _: Request<GetSyncStatusRequest>,
+        request: Request<GetSyncStatusRequest>,
     ) -> Result<Response<GetSyncStatusResponse>, Status> {
-        Err(not_yet("GetSyncStatus"))
+        Ok(Response::new(
+            ReportingApi::get_sync_status(self, request.into_inner()).await?,
+        ))
     }
 }

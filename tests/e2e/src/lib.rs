@@ -5,9 +5,14 @@
 use adsync_db::EmbeddedMigrations;
 use adsync_linkedin_sandbox::{Sandbox, SandboxConfig};
 use adsync_proto::auth::Scope;
+use adsync_proto::ingestion::ingestion_service_client::IngestionServiceClient;
+use adsync_proto::ingestion::{
+    DiscoverAccountsRequest, RunFinished, StartSyncRequest, SyncEvent, sync_event,
+};
 use adsync_server::Clock;
 use adsync_test_harness::{TestDatabase, TestServer, db_args, remote_auth_args};
 use chrono::TimeDelta;
+use tonic::transport::Channel;
 
 /// Every service's migrations, in the order a fresh database receives them.
 pub fn all_migrations() -> [&'static EmbeddedMigrations; 2] {
@@ -78,7 +83,6 @@ impl Stack {
             clock: clock.clone(),
         };
         let auth = TestServer::start(|l, s| adsync_auth::serve(auth_config, l, s)).await;
-        let remote = remote_auth_args(&auth.uri(), &service_token);
         let mut ingestion_config = adsync_ingestion::Config::from_flags(ingestion_flags(
             &db,
             &auth.uri(),
@@ -93,7 +97,17 @@ impl Stack {
             TestServer::start(|l, s| adsync_ingestion::serve(ingestion_config, l, s)).await;
         let reporting_config = adsync_reporting::Config {
             db: db_args(&db),
-            auth: remote,
+            auth: remote_auth_args(&auth.uri(), &service_token),
+            clock: clock.clone(),
+            ..adsync_reporting::Config::from_flags([
+                "--database-url",
+                db.url(),
+                "--auth-url",
+                &auth.uri(),
+                "--service-token",
+                &service_token,
+            ])
+            .expect("reporting flags")
         };
         let reporting =
             TestServer::start(|l, s| adsync_reporting::serve(reporting_config, l, s)).await;
@@ -241,4 +255,66 @@ pub fn bearer<T>(message: T, token: &str) -> tonic::Request<T> {
         format!("Bearer {token}").parse().expect("ASCII token"),
     );
     request
+}
+
+/// Runs StartSync to its end; every event received, in order.
+pub async fn start_sync(
+    client: &mut IngestionServiceClient<Channel>,
+    token: &str,
+    req: StartSyncRequest,
+) -> Vec<SyncEvent> {
+    let mut stream = client
+        .start_sync(bearer(req, token))
+        .await
+        .expect("start sync")
+        .into_inner();
+    let mut events = Vec::new();
+    while let Some(message) = stream.message().await.expect("event") {
+        events.push(message.event.expect("event"));
+    }
+    events
+}
+
+/// The `RunFinished` that ends a run's events.
+pub fn finished(events: &[SyncEvent]) -> &RunFinished {
+    match events.last().and_then(|e| e.payload.as_ref()) {
+        Some(sync_event::Payload::RunFinished(f)) => f,
+        other => panic!("the last event is not RunFinished: {other:?}"),
+    }
+}
+
+impl Stack {
+    /// One number from SQL (`SELECT ... AS n`) on the stack's database.
+    pub fn count(&self, sql: &str) -> i64 {
+        #[derive(diesel::QueryableByName)]
+        struct N {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        diesel::RunQueryDsl::get_result::<N>(diesel::sql_query(sql), &mut self.db.connect())
+            .expect("a count")
+            .n
+    }
+
+    /// Connects a member, issues an operator token (sync:write, sync:read) and discovers
+    /// the accounts: (operator token, the lowest account id, an ingestion client).
+    pub async fn ready_to_sync(&self) -> (String, i64, IngestionServiceClient<Channel>) {
+        self.connect().await;
+        let (operator, _) = self
+            .token("operator", &[Scope::SyncWrite, Scope::SyncRead])
+            .await;
+        let mut client = IngestionServiceClient::new(self.ingestion.channel());
+        let accounts = client
+            .discover_accounts(bearer(DiscoverAccountsRequest::default(), &operator))
+            .await
+            .expect("discover")
+            .into_inner()
+            .accounts;
+        let account = accounts
+            .iter()
+            .map(|a| a.account_id)
+            .min()
+            .expect("an account");
+        (operator, account, client)
+    }
 }

@@ -1,40 +1,15 @@
 //! The sync end to end: sandbox -> ingestion (tokens from auth) -> PostgreSQL, driven
 //! through the gRPC API as a client would.
 
-use adsync_e2e::{Stack, bearer};
+use adsync_e2e::{Stack, bearer, finished, start_sync};
 use adsync_linkedin_sandbox::{SandboxConfig, Size};
 use adsync_proto::auth::Scope;
 use adsync_proto::ingestion::ingestion_service_client::IngestionServiceClient;
 use adsync_proto::ingestion::{
-    DiscoverAccountsRequest, StartSyncRequest, SyncEvent, SyncStatus, SyncTrigger, sync_event,
+    DiscoverAccountsRequest, StartSyncRequest, SyncStatus, SyncTrigger, sync_event,
 };
 use diesel::{QueryableByName, RunQueryDsl, sql_query};
 use tonic::transport::Channel;
-
-/// Runs StartSync to its end; all events received.
-async fn start_sync(
-    client: &mut IngestionServiceClient<Channel>,
-    token: &str,
-    req: StartSyncRequest,
-) -> Vec<SyncEvent> {
-    let mut stream = client
-        .start_sync(bearer(req, token))
-        .await
-        .expect("start sync")
-        .into_inner();
-    let mut events = Vec::new();
-    while let Some(message) = stream.message().await.expect("event") {
-        events.push(message.event.expect("event"));
-    }
-    events
-}
-
-fn finished(events: &[SyncEvent]) -> &adsync_proto::ingestion::RunFinished {
-    match events.last().and_then(|e| e.payload.as_ref()) {
-        Some(sync_event::Payload::RunFinished(f)) => f,
-        other => panic!("the last event is not RunFinished: {other:?}"),
-    }
-}
 
 #[derive(QueryableByName, Debug, PartialEq)]
 struct MetricRow {
@@ -198,31 +173,12 @@ async fn ready(size: Size) -> (Stack, String, i64, IngestionServiceClient<Channe
         ..SandboxConfig::default()
     })
     .await;
-    stack.connect().await;
-    let (operator, _) = stack
-        .token("operator", &[Scope::SyncWrite, Scope::SyncRead])
-        .await;
-    let mut client = IngestionServiceClient::new(stack.ingestion.channel());
-    let accounts = client
-        .discover_accounts(bearer(DiscoverAccountsRequest::default(), &operator))
-        .await
-        .unwrap()
-        .into_inner()
-        .accounts;
-    let account = accounts.iter().map(|a| a.account_id).min().unwrap();
+    let (operator, account, client) = stack.ready_to_sync().await;
     (stack, operator, account, client)
 }
 
 fn count(stack: &Stack, sql: &str) -> i64 {
-    #[derive(QueryableByName)]
-    struct N {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        n: i64,
-    }
-    sql_query(sql)
-        .get_result::<N>(&mut stack.db.connect())
-        .unwrap()
-        .n
+    stack.count(sql)
 }
 
 #[tokio::test]

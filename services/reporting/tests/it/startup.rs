@@ -11,6 +11,12 @@ fn config(db: &TestDatabase) -> adsync_reporting::Config {
     adsync_reporting::Config {
         db: db_args(db),
         auth: remote_auth_args("http://127.0.0.1:1", "adsync_unused"),
+        ..adsync_reporting::Config::from_flags([
+            "--database-url=unused",
+            "--auth-url=unused",
+            "--service-token=unused",
+        ])
+        .expect("defaults")
     }
 }
 

@@ -1,0 +1,379 @@
+//! ListAccounts, ListCampaigns, ListCreatives: keyset pages by id with filters.
+
+use adsync_proto::reporting::{
+    Account, Campaign, CampaignSettings, Creative, ListAccountsRequest, ListAccountsResponse,
+    ListCampaignsRequest, ListCampaignsResponse, ListCreativesRequest, ListCreativesResponse,
+};
+use adsync_server::{FieldViolations, timestamp};
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{Array, BigInt, Bool, Nullable, Text, Timestamptz};
+
+use crate::error::{DOMAIN, Error};
+use crate::request::{IdPage, contains_pattern, optional_id};
+use crate::service::ReportingApi;
+use crate::values::money;
+
+/// The columns of [`AccountRow`], from `ad_accounts a`.
+pub(crate) const ACCOUNT_COLUMNS: &str = "a.id AS account_id, a.name AS account_name, \
+    a.status AS account_status, a.currency, a.type AS account_type, a.is_test, \
+    a.created_at AS account_created_at, a.fetched_at AS account_fetched_at";
+
+#[derive(Debug, QueryableByName)]
+pub(crate) struct AccountRow {
+    #[diesel(sql_type = BigInt)]
+    pub(crate) account_id: i64,
+    #[diesel(sql_type = Text)]
+    account_name: String,
+    #[diesel(sql_type = Text)]
+    account_status: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub(crate) currency: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    account_type: Option<String>,
+    #[diesel(sql_type = Bool)]
+    is_test: bool,
+    #[diesel(sql_type = Timestamptz)]
+    account_created_at: DateTime<Utc>,
+    #[diesel(sql_type = Timestamptz)]
+    account_fetched_at: DateTime<Utc>,
+}
+
+impl AccountRow {
+    pub(crate) fn currency(&self) -> &str {
+        self.currency.as_deref().unwrap_or_default()
+    }
+
+    pub(crate) fn to_proto(&self) -> Account {
+        Account {
+            account_id: self.account_id,
+            name: self.account_name.clone(),
+            status: self.account_status.clone(),
+            currency: self.currency().to_owned(),
+            r#type: self.account_type.clone().unwrap_or_default(),
+            test: self.is_test,
+            create_time: Some(timestamp(self.account_created_at)),
+            // Unchanged rows are never rewritten, so this is when a sync last changed it.
+            update_time: Some(timestamp(self.account_fetched_at)),
+        }
+    }
+}
+
+/// One account, or `None` when it has not been synced.
+pub(crate) fn account(conn: &mut PgConnection, id: i64) -> QueryResult<Option<AccountRow>> {
+    diesel::sql_query(format!(
+        "SELECT {ACCOUNT_COLUMNS} FROM ad_accounts a WHERE a.id = $1"
+    ))
+    .bind::<BigInt, _>(id)
+    .get_result(conn)
+    .optional()
+}
+
+/// The columns of [`CampaignRow`], from `campaigns c` left-joined to `campaign_groups g`.
+pub(crate) const CAMPAIGN_COLUMNS: &str = "c.id, c.account_id, c.campaign_group_id, \
+    g.name AS group_name, c.name, c.status, c.type AS campaign_type, \
+    trim_scale(c.daily_budget)::text AS daily_budget, c.daily_budget_currency, \
+    trim_scale(c.total_budget)::text AS total_budget, c.total_budget_currency, \
+    trim_scale(c.unit_cost)::text AS unit_cost, c.unit_cost_currency, c.cost_type, \
+    c.optimization_target_type, c.creative_selection, c.offsite_delivery_enabled, \
+    c.audience_expansion_enabled, c.run_schedule_start, c.run_schedule_end, \
+    c.objective_type, c.format, c.created_at, c.fetched_at";
+
+#[derive(Debug, QueryableByName)]
+pub(crate) struct CampaignRow {
+    #[diesel(sql_type = BigInt)]
+    pub(crate) id: i64,
+    #[diesel(sql_type = BigInt)]
+    pub(crate) account_id: i64,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    campaign_group_id: Option<i64>,
+    #[diesel(sql_type = Nullable<Text>)]
+    group_name: Option<String>,
+    #[diesel(sql_type = Text)]
+    pub(crate) name: String,
+    #[diesel(sql_type = Text)]
+    status: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    campaign_type: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub(crate) daily_budget: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    daily_budget_currency: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub(crate) total_budget: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    total_budget_currency: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    unit_cost: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    unit_cost_currency: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub(crate) cost_type: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub(crate) optimization_target_type: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    creative_selection: Option<String>,
+    #[diesel(sql_type = Bool)]
+    pub(crate) offsite_delivery_enabled: bool,
+    #[diesel(sql_type = Bool)]
+    pub(crate) audience_expansion_enabled: bool,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    run_schedule_start: Option<DateTime<Utc>>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub(crate) run_schedule_end: Option<DateTime<Utc>>,
+    #[diesel(sql_type = Nullable<Text>)]
+    objective_type: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    format: Option<String>,
+    #[diesel(sql_type = Timestamptz)]
+    created_at: DateTime<Utc>,
+    #[diesel(sql_type = Timestamptz)]
+    fetched_at: DateTime<Utc>,
+}
+
+impl CampaignRow {
+    pub(crate) fn settings(&self) -> CampaignSettings {
+        CampaignSettings {
+            daily_budget: money(
+                self.daily_budget.clone(),
+                self.daily_budget_currency.clone(),
+            ),
+            total_budget: money(
+                self.total_budget.clone(),
+                self.total_budget_currency.clone(),
+            ),
+            unit_cost: money(self.unit_cost.clone(), self.unit_cost_currency.clone()),
+            cost_type: self.cost_type.clone().unwrap_or_default(),
+            bid_strategy: self.optimization_target_type.clone().unwrap_or_default(),
+            creative_selection: self.creative_selection.clone().unwrap_or_default(),
+            offsite_delivery_enabled: self.offsite_delivery_enabled,
+            audience_expansion_enabled: self.audience_expansion_enabled,
+            run_schedule_start_time: self.run_schedule_start.map(timestamp),
+            run_schedule_end_time: self.run_schedule_end.map(timestamp),
+            objective_type: self.objective_type.clone().unwrap_or_default(),
+            format: self.format.clone().unwrap_or_default(),
+        }
+    }
+
+    fn to_proto(&self) -> Campaign {
+        Campaign {
+            campaign_id: self.id,
+            account_id: self.account_id,
+            campaign_group_id: self.campaign_group_id.unwrap_or_default(),
+            campaign_group_name: self.group_name.clone().unwrap_or_default(),
+            name: self.name.clone(),
+            status: self.status.clone(),
+            r#type: self.campaign_type.clone().unwrap_or_default(),
+            settings: Some(self.settings()),
+            create_time: Some(timestamp(self.created_at)),
+            update_time: Some(timestamp(self.fetched_at)),
+        }
+    }
+}
+
+#[derive(Debug, QueryableByName)]
+struct CreativeRow {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = BigInt)]
+    campaign_id: i64,
+    #[diesel(sql_type = BigInt)]
+    account_id: i64,
+    #[diesel(sql_type = Text)]
+    campaign_name: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    intended_status: Option<String>,
+    #[diesel(sql_type = Bool)]
+    is_serving: bool,
+    #[diesel(sql_type = Array<Nullable<Text>>)]
+    serving_hold_reasons: Vec<Option<String>>,
+    #[diesel(sql_type = Nullable<Text>)]
+    content_reference: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    content_name: Option<String>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    upstream_created_at: Option<DateTime<Utc>>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    upstream_modified_at: Option<DateTime<Utc>>,
+}
+
+impl CreativeRow {
+    fn to_proto(&self) -> Creative {
+        Creative {
+            creative_id: self.id,
+            campaign_id: self.campaign_id,
+            account_id: self.account_id,
+            campaign_name: self.campaign_name.clone(),
+            intended_status: self.intended_status.clone().unwrap_or_default(),
+            is_serving: self.is_serving,
+            serving_hold_reasons: self
+                .serving_hold_reasons
+                .iter()
+                .flatten()
+                .cloned()
+                .collect(),
+            content_reference: self.content_reference.clone().unwrap_or_default(),
+            content_name: self.content_name.clone().unwrap_or_default(),
+            upstream_create_time: self.upstream_created_at.map(timestamp),
+            upstream_update_time: self.upstream_modified_at.map(timestamp),
+        }
+    }
+}
+
+/// An exact-match text filter: empty means any.
+fn text_filter(raw: &str) -> Option<String> {
+    (!raw.is_empty()).then(|| raw.to_owned())
+}
+
+impl ReportingApi {
+    pub(crate) async fn list_accounts(
+        &self,
+        req: ListAccountsRequest,
+    ) -> Result<ListAccountsResponse, Error> {
+        let mut v = FieldViolations::new();
+        let fingerprint = format!("{:?}|{:?}", req.status, req.name_contains);
+        let page = IdPage::parse(
+            "ListAccounts",
+            fingerprint,
+            req.page_size,
+            &req.page_token,
+            &mut v,
+        );
+        v.into_result(DOMAIN)?;
+        let (status, name) = (
+            text_filter(&req.status),
+            contains_pattern(&req.name_contains),
+        );
+        let limit = page.limit();
+        let after = page.after;
+        let mut rows: Vec<AccountRow> = self
+            .db
+            .run(move |conn| {
+                diesel::sql_query(format!(
+                    "SELECT {ACCOUNT_COLUMNS} FROM ad_accounts a \
+                     WHERE a.id > $1 AND ($2::text IS NULL OR a.status = $2) \
+                       AND ($3::text IS NULL OR a.name ILIKE $3) \
+                     ORDER BY a.id LIMIT $4"
+                ))
+                .bind::<BigInt, _>(after)
+                .bind::<Nullable<Text>, _>(status)
+                .bind::<Nullable<Text>, _>(name)
+                .bind::<BigInt, _>(limit)
+                .load(conn)
+                .map_err(Error::from)
+            })
+            .await?;
+        let next_page_token = page.finish(&mut rows, |r| r.account_id);
+        Ok(ListAccountsResponse {
+            accounts: rows.iter().map(AccountRow::to_proto).collect(),
+            next_page_token,
+        })
+    }
+
+    pub(crate) async fn list_campaigns(
+        &self,
+        req: ListCampaignsRequest,
+    ) -> Result<ListCampaignsResponse, Error> {
+        let mut v = FieldViolations::new();
+        let account = optional_id("account_id", req.account_id, &mut v);
+        let group = optional_id("campaign_group_id", req.campaign_group_id, &mut v);
+        let fingerprint = format!(
+            "{account:?}|{group:?}|{:?}|{:?}",
+            req.status, req.name_contains
+        );
+        let page = IdPage::parse(
+            "ListCampaigns",
+            fingerprint,
+            req.page_size,
+            &req.page_token,
+            &mut v,
+        );
+        v.into_result(DOMAIN)?;
+        let (status, name) = (
+            text_filter(&req.status),
+            contains_pattern(&req.name_contains),
+        );
+        let (after, limit) = (page.after, page.limit());
+        let mut rows: Vec<CampaignRow> = self
+            .db
+            .run(move |conn| {
+                diesel::sql_query(format!(
+                    "SELECT {CAMPAIGN_COLUMNS} \
+                     FROM campaigns c LEFT JOIN campaign_groups g ON g.id = c.campaign_group_id \
+                     WHERE c.id > $1 AND ($2::int8 IS NULL OR c.account_id = $2) \
+                       AND ($3::int8 IS NULL OR c.campaign_group_id = $3) \
+                       AND ($4::text IS NULL OR c.status = $4) \
+                       AND ($5::text IS NULL OR c.name ILIKE $5) \
+                     ORDER BY c.id LIMIT $6"
+                ))
+                .bind::<BigInt, _>(after)
+                .bind::<Nullable<BigInt>, _>(account)
+                .bind::<Nullable<BigInt>, _>(group)
+                .bind::<Nullable<Text>, _>(status)
+                .bind::<Nullable<Text>, _>(name)
+                .bind::<BigInt, _>(limit)
+                .load(conn)
+                .map_err(Error::from)
+            })
+            .await?;
+        let next_page_token = page.finish(&mut rows, |r| r.id);
+        Ok(ListCampaignsResponse {
+            campaigns: rows.iter().map(CampaignRow::to_proto).collect(),
+            next_page_token,
+        })
+    }
+
+    pub(crate) async fn list_creatives(
+        &self,
+        req: ListCreativesRequest,
+    ) -> Result<ListCreativesResponse, Error> {
+        let mut v = FieldViolations::new();
+        let account = optional_id("account_id", req.account_id, &mut v);
+        let campaign = optional_id("campaign_id", req.campaign_id, &mut v);
+        let fingerprint = format!(
+            "{account:?}|{campaign:?}|{:?}|{:?}",
+            req.intended_status, req.name_contains
+        );
+        let page = IdPage::parse(
+            "ListCreatives",
+            fingerprint,
+            req.page_size,
+            &req.page_token,
+            &mut v,
+        );
+        v.into_result(DOMAIN)?;
+        let status = text_filter(&req.intended_status);
+        let name = contains_pattern(&req.name_contains);
+        let (after, limit) = (page.after, page.limit());
+        let mut rows: Vec<CreativeRow> = self
+            .db
+            .run(move |conn| {
+                diesel::sql_query(
+                    "SELECT r.id, r.campaign_id, r.account_id, c.name AS campaign_name, \
+                            r.intended_status, r.is_serving, r.serving_hold_reasons, \
+                            r.content_reference, r.content_name, r.upstream_created_at, \
+                            r.upstream_modified_at \
+                     FROM creatives r JOIN campaigns c ON c.id = r.campaign_id \
+                     WHERE r.id > $1 AND ($2::int8 IS NULL OR r.account_id = $2) \
+                       AND ($3::int8 IS NULL OR r.campaign_id = $3) \
+                       AND ($4::text IS NULL OR r.intended_status = $4) \
+                       AND ($5::text IS NULL OR r.content_name ILIKE $5) \
+                     ORDER BY r.id LIMIT $6",
+                )
+                .bind::<BigInt, _>(after)
+                .bind::<Nullable<BigInt>, _>(account)
+                .bind::<Nullable<BigInt>, _>(campaign)
+                .bind::<Nullable<Text>, _>(status)
+                .bind::<Nullable<Text>, _>(name)
+                .bind::<BigInt, _>(limit)
+                .load(conn)
+                .map_err(Error::from)
+            })
+            .await?;
+        let next_page_token = page.finish(&mut rows, |r| r.id);
+        Ok(ListCreativesResponse {
+            creatives: rows.iter().map(CreativeRow::to_proto).collect(),
+            next_page_token,
+        })
+    }
+}

@@ -1,0 +1,368 @@
+//! GetCampaignMetrics and GetCreativeMetrics: per-id time series by day, ISO week or
+//! month, every period present (zeros where nothing ran), plus a total over the range.
+//! Both read the stored days over the metric table's primary key (id, date) with a
+//! prepared statement and sum them into periods here, exactly.
+
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+
+use adsync_proto::reporting::{
+    GetCampaignMetricsRequest, GetCampaignMetricsResponse, GetCreativeMetricsRequest,
+    GetCreativeMetricsResponse, Granularity, MetricPoint, MetricSeries,
+};
+use adsync_server::FieldViolations;
+use chrono::{Datelike, Days, Months, NaiveDate};
+use diesel::prelude::*;
+use diesel::sql_types::{Array, BigInt, Date};
+
+use crate::error::{DOMAIN, Error};
+use crate::explain::{explained, text};
+use crate::request::{DateRange, date_range, ids};
+use crate::service::ReportingApi;
+use crate::values::{Sums, zero};
+
+/// How a series groups days.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Grain {
+    Day,
+    Week,
+    Month,
+}
+
+impl Grain {
+    fn parse(raw: i32, v: &mut FieldViolations) -> Grain {
+        match Granularity::try_from(raw) {
+            Ok(Granularity::Unspecified | Granularity::Day) => Grain::Day,
+            Ok(Granularity::Week) => Grain::Week,
+            Ok(Granularity::Month) => Grain::Month,
+            Err(_) => {
+                v.add("granularity", format!("unknown granularity {raw}"));
+                Grain::Day
+            }
+        }
+    }
+
+    /// The first day of the period holding `d`.
+    fn start(self, d: NaiveDate) -> NaiveDate {
+        match self {
+            Grain::Day => d,
+            Grain::Week => d - Days::new(u64::from(d.weekday().num_days_from_monday())),
+            Grain::Month => d.with_day(1).expect("day 1 exists"),
+        }
+    }
+
+    /// The first day of the period after the one starting `start`.
+    fn next(self, start: NaiveDate) -> NaiveDate {
+        match self {
+            Grain::Day => start + Days::new(1),
+            Grain::Week => start + Days::new(7),
+            Grain::Month => start + Months::new(1),
+        }
+    }
+}
+
+/// The periods of `range`: (the period's own start, the key the database groups by;
+/// first day and last day, both clipped to the range).
+fn periods(range: DateRange, grain: Grain) -> Vec<(NaiveDate, NaiveDate, NaiveDate)> {
+    let mut out = Vec::new();
+    let mut start = grain.start(range.start);
+    while start <= range.end {
+        let next = grain.next(start);
+        let last = (next - Days::new(1)).min(range.end);
+        out.push((start, start.max(range.start), last));
+        start = next;
+    }
+    out
+}
+
+/// The stored days of `ids` in `range` from metric table `$table` keyed by `$key`, as
+/// [`DayRow`]s: a range scan of the primary key ($key, date) per id. Built by Diesel, so
+/// each pooled connection prepares it once and plans it never again.
+macro_rules! days_query {
+    ($table:ident, $key:ident, $ids:expr, $range:expr) => {{
+        use adsync_warehouse::schema::$table as m;
+        m::table
+            .filter(m::$key.eq_any($ids))
+            .filter(m::date.between($range.start, $range.end))
+            .select((
+                m::$key,
+                m::date,
+                (
+                    m::impressions,
+                    m::clicks,
+                    m::cost,
+                    m::landing_page_clicks,
+                    m::external_website_conversions,
+                    m::one_click_leads,
+                    m::likes,
+                    m::comments,
+                    m::shares,
+                    m::follows,
+                    m::opens,
+                    m::sends,
+                ),
+            ))
+    }};
+}
+
+/// One stored day of one id.
+type DayRow = (i64, NaiveDate, Sums);
+
+/// A campaign's or creative's name, account and currency.
+#[derive(Debug)]
+struct Entity {
+    id: i64,
+    name: String,
+    account_id: i64,
+    currency: Option<String>,
+}
+
+/// Where one kind of series comes from.
+struct Source {
+    kind: &'static str,
+    entities: fn(&mut PgConnection, &[i64]) -> QueryResult<Vec<Entity>>,
+    days: fn(&mut PgConnection, &[i64], DateRange) -> QueryResult<Vec<DayRow>>,
+}
+
+const CAMPAIGNS: Source = Source {
+    kind: "campaign",
+    entities: |conn, ids| {
+        use adsync_warehouse::schema::{ad_accounts, campaigns};
+        Ok(campaigns::table
+            .inner_join(ad_accounts::table)
+            .filter(campaigns::id.eq_any(ids))
+            .select((
+                campaigns::id,
+                campaigns::name,
+                campaigns::account_id,
+                ad_accounts::currency,
+            ))
+            .load::<(i64, String, i64, Option<String>)>(conn)?
+            .into_iter()
+            .map(|(id, name, account_id, currency)| Entity {
+                id,
+                name,
+                account_id,
+                currency,
+            })
+            .collect())
+    },
+    days: |conn, ids, range| {
+        days_query!(campaign_daily_metrics, campaign_id, ids, range).load(conn)
+    },
+};
+
+const CREATIVES: Source = Source {
+    kind: "creative",
+    entities: |conn, ids| {
+        use adsync_warehouse::schema::{ad_accounts, creatives};
+        Ok(creatives::table
+            .inner_join(ad_accounts::table)
+            .filter(creatives::id.eq_any(ids))
+            .select((
+                creatives::id,
+                creatives::content_name,
+                creatives::content_reference,
+                creatives::account_id,
+                ad_accounts::currency,
+            ))
+            .load::<(i64, Option<String>, Option<String>, i64, Option<String>)>(conn)?
+            .into_iter()
+            .map(|(id, name, reference, account_id, currency)| Entity {
+                id,
+                // Named by their content, as the creatives list shows them.
+                name: name.or(reference).unwrap_or_default(),
+                account_id,
+                currency,
+            })
+            .collect())
+    },
+    days: |conn, ids, range| {
+        days_query!(creative_daily_metrics, creative_id, ids, range).load(conn)
+    },
+};
+
+/// The plan of a one-campaign series over `start..=end`, for `adsync-bench report --explain`.
+pub(crate) fn explain_series(
+    conn: &mut PgConnection,
+    campaign_id: i64,
+    start: NaiveDate,
+    end: NaiveDate,
+) -> QueryResult<String> {
+    let ids = [campaign_id];
+    let range = DateRange { start, end };
+    let query = days_query!(campaign_daily_metrics, campaign_id, &ids[..], range);
+    let sql = diesel::debug_query::<diesel::pg::Pg, _>(&query).to_string();
+    let sql = sql.split(" -- binds:").next().unwrap_or_default();
+    let lines = diesel::sql_query(explained(sql))
+        .bind::<Array<BigInt>, _>(&ids[..])
+        .bind::<Date, _>(start)
+        .bind::<Date, _>(end)
+        .load(conn)?;
+    Ok(text(lines))
+}
+
+impl ReportingApi {
+    pub(crate) async fn get_campaign_metrics(
+        &self,
+        req: GetCampaignMetricsRequest,
+    ) -> Result<GetCampaignMetricsResponse, Error> {
+        let series = self
+            .series(
+                &CAMPAIGNS,
+                "campaign_ids",
+                &req.campaign_ids,
+                &req.start_date,
+                &req.end_date,
+                req.granularity,
+            )
+            .await?;
+        Ok(GetCampaignMetricsResponse { series })
+    }
+
+    pub(crate) async fn get_creative_metrics(
+        &self,
+        req: GetCreativeMetricsRequest,
+    ) -> Result<GetCreativeMetricsResponse, Error> {
+        let series = self
+            .series(
+                &CREATIVES,
+                "creative_ids",
+                &req.creative_ids,
+                &req.start_date,
+                &req.end_date,
+                req.granularity,
+            )
+            .await?;
+        Ok(GetCreativeMetricsResponse { series })
+    }
+
+    /// Two statements, no transaction: the entities (are the ids known?) and their days.
+    /// Sums per period and over the range are exact (integers and decimals).
+    async fn series(
+        &self,
+        source: &'static Source,
+        ids_field: &str,
+        raw_ids: &[i64],
+        start: &str,
+        end: &str,
+        granularity: i32,
+    ) -> Result<Vec<MetricSeries>, Error> {
+        let mut v = FieldViolations::new();
+        let ids = ids(ids_field, raw_ids, &mut v);
+        let range = date_range(start, end, self.max_range_days, &mut v);
+        let grain = Grain::parse(granularity, &mut v);
+        v.into_result(DOMAIN)?;
+        let range = range.expect("validated");
+
+        let query_ids = ids.clone();
+        let (entities, days) = self
+            .db
+            .run(move |conn| {
+                let entities = (source.entities)(conn, &query_ids)?;
+                let days = if entities.len() == query_ids.len() {
+                    (source.days)(conn, &query_ids, range)?
+                } else {
+                    Vec::new()
+                };
+                Ok::<_, Error>((entities, days))
+            })
+            .await?;
+
+        let mut entities: HashMap<i64, Entity> = entities.into_iter().map(|e| (e.id, e)).collect();
+        let unknown: Vec<i64> = ids
+            .iter()
+            .copied()
+            .filter(|id| !entities.contains_key(id))
+            .collect();
+        if !unknown.is_empty() {
+            return Err(Error::NotFound {
+                kind: source.kind,
+                ids: unknown,
+            });
+        }
+        let mut by_period: HashMap<(i64, NaiveDate), Sums> = HashMap::new();
+        for (id, day, sums) in days {
+            match by_period.entry((id, grain.start(day))) {
+                Entry::Occupied(mut e) => e.get_mut().add(&sums),
+                Entry::Vacant(e) => {
+                    e.insert(sums);
+                }
+            }
+        }
+        let periods = periods(range, grain);
+        Ok(ids
+            .iter()
+            .map(|id| {
+                let entity = entities.remove(id).expect("checked above");
+                let currency = entity.currency.as_deref().unwrap_or_default();
+                let mut total = Sums::default();
+                let points = periods
+                    .iter()
+                    .map(|(key, first, last)| {
+                        let values = match by_period.get(&(*id, *key)) {
+                            Some(sums) => {
+                                total.add(sums);
+                                sums.to_proto(currency)
+                            }
+                            None => zero(currency),
+                        };
+                        MetricPoint {
+                            period_start: first.to_string(),
+                            period_end: last.to_string(),
+                            values: Some(values),
+                        }
+                    })
+                    .collect();
+                MetricSeries {
+                    id: *id,
+                    name: entity.name,
+                    account_id: entity.account_id,
+                    points,
+                    total: Some(total.to_proto(currency)),
+                }
+            })
+            .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn periods_are_clipped_to_the_range_at_both_ends() {
+        let range = DateRange {
+            start: d("2026-01-28"),
+            end: d("2026-03-03"),
+        };
+        let months: Vec<_> = periods(range, Grain::Month)
+            .into_iter()
+            .map(|(k, a, b)| (k.to_string(), a.to_string(), b.to_string()))
+            .collect();
+        assert_eq!(
+            months,
+            [
+                ("2026-01-01", "2026-01-28", "2026-01-31"),
+                ("2026-02-01", "2026-02-01", "2026-02-28"),
+                ("2026-03-01", "2026-03-01", "2026-03-03"),
+            ]
+            .map(|(k, a, b)| (k.to_owned(), a.to_owned(), b.to_owned()))
+        );
+        // 2026-01-28 is a Wednesday: its ISO week began Monday 2026-01-26.
+        let weeks = periods(range, Grain::Week);
+        assert_eq!(
+            weeks[0],
+            (d("2026-01-26"), d("2026-01-28"), d("2026-02-01"))
+        );
+        assert_eq!(
+            weeks.last().unwrap(),
+            &(d("2026-03-02"), d("2026-03-02"), d("2026-03-03"))
+        );
+        assert_eq!(periods(range, Grain::Day).len(), 35);
+    }
+}

@@ -1,0 +1,140 @@
+//! GetAccountSummary: an account's totals over a range, its top campaigns by cost, and
+//! how many campaigns are active and how many delivered. One aggregate per campaign over
+//! the metric table's (account_id, date) index; totals and the ranking are derived from
+//! those sums here (exactly), in one read-only snapshot.
+
+use std::collections::HashMap;
+
+use adsync_proto::reporting::{CampaignTotal, GetAccountSummaryRequest, GetAccountSummaryResponse};
+use adsync_server::FieldViolations;
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Date};
+
+use crate::error::{DOMAIN, Error};
+use crate::explain::{explained, text};
+use crate::request::{date_range, required_id};
+use crate::rpc::entities;
+use crate::service::ReportingApi;
+use crate::values::{SUM_COLUMNS, Sums};
+
+const DEFAULT_TOP: i64 = 5;
+const MAX_TOP: i64 = 50;
+
+/// Account `$1`'s sums per campaign over days `$2..=$3`.
+fn per_campaign_sql() -> String {
+    format!(
+        "SELECT m.campaign_id, {SUM_COLUMNS} \
+         FROM campaign_daily_metrics m \
+         WHERE m.account_id = $1 AND m.date BETWEEN $2 AND $3 \
+         GROUP BY m.campaign_id"
+    )
+}
+
+/// The plan of the summary's aggregate over `start..=end`, for `adsync-bench report --explain`.
+pub(crate) fn explain(
+    conn: &mut PgConnection,
+    account_id: i64,
+    start: NaiveDate,
+    end: NaiveDate,
+) -> QueryResult<String> {
+    let lines = diesel::sql_query(explained(&per_campaign_sql()))
+        .bind::<BigInt, _>(account_id)
+        .bind::<Date, _>(start)
+        .bind::<Date, _>(end)
+        .load(conn)?;
+    Ok(text(lines))
+}
+
+#[derive(Debug, QueryableByName)]
+struct CampaignSums {
+    #[diesel(sql_type = BigInt)]
+    campaign_id: i64,
+    #[diesel(embed)]
+    sums: Sums,
+}
+
+impl ReportingApi {
+    pub(crate) async fn get_account_summary(
+        &self,
+        req: GetAccountSummaryRequest,
+    ) -> Result<GetAccountSummaryResponse, Error> {
+        let mut v = FieldViolations::new();
+        let account_id = required_id("account_id", req.account_id, &mut v);
+        let range = date_range(&req.start_date, &req.end_date, self.max_range_days, &mut v);
+        let top = i64::from(req.top_campaigns);
+        if !(0..=MAX_TOP).contains(&top) {
+            v.add(
+                "top_campaigns",
+                format!("from 0 (meaning {DEFAULT_TOP}) to {MAX_TOP}"),
+            );
+        }
+        v.into_result(DOMAIN)?;
+        let range = range.expect("validated");
+        let top = if top == 0 { DEFAULT_TOP } else { top };
+
+        let found = self
+            .db
+            .run(move |conn| {
+                conn.build_transaction()
+                    .read_only()
+                    .repeatable_read()
+                    .run(|conn| {
+                        let Some(account) = entities::account(conn, account_id)? else {
+                            return Ok(None);
+                        };
+                        use adsync_warehouse::schema::campaigns;
+                        let names: Vec<(i64, String, String)> = campaigns::table
+                            .filter(campaigns::account_id.eq(account_id))
+                            .select((campaigns::id, campaigns::name, campaigns::status))
+                            .load(conn)?;
+                        let sums: Vec<CampaignSums> = diesel::sql_query(per_campaign_sql())
+                            .bind::<BigInt, _>(account_id)
+                            .bind::<Date, _>(range.start)
+                            .bind::<Date, _>(range.end)
+                            .load(conn)?;
+                        Ok::<_, diesel::result::Error>(Some((account, names, sums)))
+                    })
+                    .map_err(Error::from)
+            })
+            .await?;
+        let Some((account, names, mut sums)) = found else {
+            return Err(Error::NotFound {
+                kind: "account",
+                ids: vec![account_id],
+            });
+        };
+        let currency = account.currency().to_owned();
+        let mut totals = Sums::default();
+        for c in &sums {
+            totals.add(&c.sums);
+        }
+        let names: HashMap<i64, (String, String)> =
+            names.into_iter().map(|(id, n, s)| (id, (n, s))).collect();
+        sums.sort_by(|a, b| {
+            b.sums
+                .cost
+                .cmp(&a.sums.cost)
+                .then(a.campaign_id.cmp(&b.campaign_id))
+        });
+        Ok(GetAccountSummaryResponse {
+            account: Some(account.to_proto()),
+            totals: Some(totals.to_proto(&currency)),
+            top_campaigns: sums
+                .iter()
+                .take(top as usize)
+                .map(|c| {
+                    let (name, status) = names.get(&c.campaign_id).cloned().unwrap_or_default();
+                    CampaignTotal {
+                        campaign_id: c.campaign_id,
+                        name,
+                        status,
+                        values: Some(c.sums.to_proto(&currency)),
+                    }
+                })
+                .collect(),
+            active_campaigns: names.values().filter(|(_, s)| s == "ACTIVE").count() as i64,
+            campaigns_with_delivery: sums.iter().filter(|c| c.sums.impressions > 0).count() as i64,
+        })
+    }
+}
