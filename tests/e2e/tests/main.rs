@@ -3,5 +3,8 @@
 mod auth_layer;
 mod discovery;
 mod foundation;
+mod readme;
+mod reporting;
+mod seed_bugs;
 mod sync;
 mod upstream_client;

@@ -1,0 +1,109 @@
+//! `adsync-bench sync`: the sync write path against plain COPY of the same rows, a
+//! re-sync that changes nothing, gated-sync latency and peak memory.
+
+use std::time::{Duration, Instant};
+
+use adsync_e2e::bearer;
+use adsync_proto::ingestion::{SyncTrigger, TriggerSyncRequest};
+use diesel::{RunQueryDsl, sql_query};
+
+use crate::measure::{N, peak_rss_mib, percentile_ms};
+use crate::seed::{Seeded, SizeArgs};
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    #[command(flatten)]
+    size: SizeArgs,
+    /// Gated (skipped) syncs to time.
+    #[arg(long, default_value_t = 200)]
+    gated: usize,
+}
+
+pub(crate) async fn run(args: Args) -> anyhow::Result<()> {
+    let seeded = Seeded::start(&args.size).await?;
+    let stack = &seeded.stack;
+
+    let first = seeded.sync_all(false).await?;
+    let mut conn = stack.db.connect();
+    let metric_rows = sql_query(
+        "SELECT (SELECT count(*) FROM campaign_daily_metrics) \
+              + (SELECT count(*) FROM creative_daily_metrics) AS n",
+    )
+    .get_result::<N>(&mut conn)?
+    .n;
+    println!(
+        "first sync:   wall {:.2} s, upstream calls {}, rows written {} ({metric_rows} metric rows), {:.0} rows/s end to end",
+        first.wall.as_secs_f64(),
+        first.upstream_calls,
+        first.written,
+        first.written as f64 / first.wall.as_secs_f64()
+    );
+    println!(
+        "              merge phase (COPYs done, merging + commit) {:.2} s: {:.0} rows/s",
+        first.merge.as_secs_f64(),
+        first.written as f64 / first.merge.as_secs_f64().max(1e-9)
+    );
+
+    let again = seeded.sync_all(true).await?;
+    println!(
+        "forced resync: wall {:.2} s, rows written {} (nothing changed), merge phase {:.2} s",
+        again.wall.as_secs_f64(),
+        again.written,
+        again.merge.as_secs_f64()
+    );
+
+    // Plain COPY of the same metric rows into empty copies of the tables, with psql's
+    // \copy (client-side COPY over the wire, like a loader would do). Only the load is timed.
+    let dir = std::env::temp_dir().join(format!("adsync-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let psql = |command: &str| -> anyhow::Result<()> {
+        let status = std::process::Command::new("psql")
+            .args(["-q", "-v", "ON_ERROR_STOP=1", stack.db.url(), "-c", command])
+            .status()?;
+        anyhow::ensure!(status.success(), "psql failed: {command}");
+        Ok(())
+    };
+    let mut load = Duration::ZERO;
+    for table in ["campaign_daily_metrics", "creative_daily_metrics"] {
+        let file = dir.join(format!("{table}.txt"));
+        psql(&format!("\\copy {table} TO '{}'", file.display()))?;
+        psql(&format!(
+            "CREATE TABLE bench_{table} (LIKE {table} INCLUDING ALL)"
+        ))?;
+        let t = Instant::now();
+        psql(&format!("\\copy bench_{table} FROM '{}'", file.display()))?;
+        load += t.elapsed();
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    println!(
+        "reference:    plain COPY (psql \\copy) of the same {metric_rows} metric rows into empty tables {:.2} s: {:.0} rows/s",
+        load.as_secs_f64(),
+        metric_rows as f64 / load.as_secs_f64()
+    );
+
+    // Gated syncs: SCHEDULED within the TTL.
+    let mut client = seeded.client.clone();
+    let mut latencies = Vec::with_capacity(args.gated);
+    for _ in 0..args.gated {
+        let request = TriggerSyncRequest {
+            account_id: seeded.accounts[0],
+            trigger: SyncTrigger::Scheduled as i32,
+            ..Default::default()
+        };
+        let t = Instant::now();
+        client.trigger_sync(bearer(request, &seeded.token)).await?;
+        latencies.push(t.elapsed());
+    }
+    latencies.sort();
+    println!(
+        "gated syncs:  {} SCHEDULED TriggerSync round trips: p50 {:.2} ms, p99 {:.2} ms (includes the caller-token check through auth)",
+        args.gated,
+        percentile_ms(&latencies, 0.5),
+        percentile_ms(&latencies, 0.99)
+    );
+    println!(
+        "peak RSS:     {:.0} MiB (sandbox, auth and ingestion in this one process)",
+        peak_rss_mib()
+    );
+    Ok(())
+}

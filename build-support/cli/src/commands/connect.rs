@@ -1,0 +1,166 @@
+//! `adsync connect` and `adsync connections`: link a LinkedIn member to adsync through
+//! OAuth, and list the links.
+
+use std::io::BufRead;
+
+use adsync_proto::auth::{
+    CompleteAuthorizationRequest, ConnectionHealth, ListConnectionsRequest,
+    StartAuthorizationRequest,
+};
+
+use crate::endpoints::Endpoints;
+use crate::failure::{Failure, Outcome};
+use crate::output::{Table, json, print_json, time};
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    /// A name for the connection, e.g. the member's or team's.
+    #[arg(long, default_value = "")]
+    name: String,
+    /// The URL the browser was redirected to after approving (it carries `code` and
+    /// `state`). Without it: a local upstream (the sandbox) is approved automatically; for
+    /// LinkedIn the URL to open is printed and the redirected URL is read from stdin.
+    #[arg(long)]
+    redirect_url: Option<String>,
+}
+
+pub(crate) async fn connect(endpoints: &Endpoints, args: Args, as_json: bool) -> Outcome {
+    let token = endpoints.token()?;
+    let mut auth = endpoints.auth().await?;
+    let started = auth
+        .start_authorization(token.request(StartAuthorizationRequest {
+            display_name: args.name,
+            ..Default::default()
+        }))
+        .await?
+        .into_inner();
+    let redirect = match args.redirect_url {
+        Some(url) => url,
+        None if is_local(&started.authorization_url) => {
+            // The sandbox approves at once and redirects: the browser step, done here.
+            follow_approval(&started.authorization_url).await?
+        }
+        None => {
+            eprintln!(
+                "Open this URL, approve access, then paste the URL your browser was sent to:\n\n  {}\n",
+                started.authorization_url
+            );
+            let mut line = String::new();
+            std::io::stdin()
+                .lock()
+                .read_line(&mut line)
+                .map_err(|e| Failure::Usage(format!("reading the redirected URL: {e}")))?;
+            line.trim().to_owned()
+        }
+    };
+    let url = url::Url::parse(&redirect)
+        .map_err(|e| Failure::Usage(format!("{redirect:?} is not a URL: {e}")))?;
+    let param = |key: &str| {
+        url.query_pairs()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.into_owned())
+    };
+    if let Some(error) = param("error") {
+        return Err(Failure::Usage(format!(
+            "the authorization was refused: {error} {}",
+            param("error_description").unwrap_or_default()
+        )));
+    }
+    let (Some(code), Some(state)) = (param("code"), param("state")) else {
+        return Err(Failure::Usage(format!(
+            "{redirect:?} carries no code and state"
+        )));
+    };
+    let done = auth
+        .complete_authorization(token.request(CompleteAuthorizationRequest { state, code }))
+        .await?
+        .into_inner();
+    if as_json {
+        print_json(&json(&done, "adsync.auth.v1.CompleteAuthorizationResponse"));
+    } else if let Some(c) = done.connection {
+        println!(
+            "connected: {} ({}), access token valid until {}",
+            c.connection_id,
+            if c.display_name.is_empty() {
+                "unnamed"
+            } else {
+                &c.display_name
+            },
+            time(c.access_token_expire_time.as_ref())
+        );
+    }
+    Ok(())
+}
+
+fn is_local(url: &str) -> bool {
+    url::Url::parse(url).is_ok_and(|u| {
+        matches!(
+            u.host_str(),
+            Some("127.0.0.1" | "localhost" | "[::1]" | "::1")
+        )
+    })
+}
+
+/// Opens the authorization URL as a browser would and returns where it redirects.
+async fn follow_approval(authorization_url: &str) -> Outcome<String> {
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|e| Failure::Unreachable(e.to_string()))?;
+    let response = http
+        .get(authorization_url)
+        .send()
+        .await
+        .map_err(|e| Failure::Unreachable(format!("the authorization page: {e}")))?;
+    response
+        .headers()
+        .get("location")
+        .and_then(|l| l.to_str().ok())
+        .map(str::to_owned)
+        .ok_or_else(|| {
+            Failure::Unreachable(format!(
+                "the authorization page answered {} without a redirect",
+                response.status()
+            ))
+        })
+}
+
+pub(crate) async fn connections(endpoints: &Endpoints, as_json: bool) -> Outcome {
+    let token = endpoints.token()?;
+    let listed = endpoints
+        .auth()
+        .await?
+        .list_connections(token.request(ListConnectionsRequest::default()))
+        .await?
+        .into_inner();
+    if as_json {
+        print_json(&json(&listed, "adsync.auth.v1.ListConnectionsResponse"));
+        return Ok(());
+    }
+    let mut table = Table::new(&[
+        "connection",
+        "name",
+        "health",
+        "access token until",
+        "refresh token until",
+        "last error",
+    ]);
+    for c in &listed.connections {
+        table.row(vec![
+            c.connection_id.clone(),
+            c.display_name.clone(),
+            ConnectionHealth::try_from(c.health)
+                .map(|h| {
+                    h.as_str_name()
+                        .trim_start_matches("CONNECTION_HEALTH_")
+                        .to_lowercase()
+                })
+                .unwrap_or_default(),
+            time(c.access_token_expire_time.as_ref()),
+            time(c.refresh_token_expire_time.as_ref()),
+            c.last_error.clone(),
+        ]);
+    }
+    table.print();
+    Ok(())
+}

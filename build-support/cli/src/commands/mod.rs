@@ -1,0 +1,6 @@
+//! One module per group of commands.
+
+pub(crate) mod connect;
+pub(crate) mod report;
+pub(crate) mod sync;
+pub(crate) mod token;

@@ -1,0 +1,217 @@
+//! `adsync accounts`, `adsync sync`, `adsync watch` and `adsync runs`: the ingestion side.
+
+use adsync_proto::ingestion::{
+    DateRange, DiscoverAccountsRequest, ListSyncRunsRequest, StartSyncRequest, SyncStatus,
+    SyncTrigger, WatchSyncRequest,
+};
+
+use crate::endpoints::Endpoints;
+use crate::failure::{Failure, Outcome};
+use crate::output::{Table, json, print_json, time};
+use crate::progress::{Mode, Progress, status_name, trigger_name};
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct SyncArgs {
+    /// The accounts to sync (repeat the flag); every discovered account when absent.
+    #[arg(long = "account")]
+    accounts: Vec<i64>,
+    /// Sync as the scheduler does: skipped when the last successful sync is younger than
+    /// the freshness TTL. Without it the sync is ON_DEMAND and always runs.
+    #[arg(long, conflicts_with = "force")]
+    scheduled: bool,
+    /// Bypass the freshness gate (for a scheduled-like trigger too).
+    #[arg(long)]
+    force: bool,
+    /// First day of metrics to fetch (YYYY-MM-DD) instead of the incremental window.
+    #[arg(long, requires = "to")]
+    from: Option<String>,
+    /// Last day of metrics to fetch (YYYY-MM-DD).
+    #[arg(long, requires = "from")]
+    to: Option<String>,
+}
+
+pub(crate) async fn accounts(endpoints: &Endpoints, as_json: bool) -> Outcome {
+    let token = endpoints.token()?;
+    let found = endpoints
+        .ingestion()
+        .await?
+        .discover_accounts(token.request(DiscoverAccountsRequest::default()))
+        .await?
+        .into_inner();
+    if as_json {
+        print_json(&json(
+            &found,
+            "adsync.ingestion.v1.DiscoverAccountsResponse",
+        ));
+        return Ok(());
+    }
+    let mut table = Table::new(&["account", "name", "status", "connection", "last success"]);
+    for a in &found.accounts {
+        table.row(vec![
+            a.account_id.to_string(),
+            a.name.clone(),
+            a.status.clone(),
+            a.connection_id.clone(),
+            time(a.last_success_time.as_ref()),
+        ]);
+    }
+    table.print();
+    Ok(())
+}
+
+pub(crate) async fn sync(endpoints: &Endpoints, args: SyncArgs, as_json: bool) -> Outcome {
+    let token = endpoints.token()?;
+    let mut ingestion = endpoints.ingestion().await?;
+    let accounts = if args.accounts.is_empty() {
+        let found = ingestion
+            .discover_accounts(token.request(DiscoverAccountsRequest::default()))
+            .await?
+            .into_inner()
+            .accounts;
+        if found.is_empty() {
+            return Err(Failure::Usage(
+                "no ad account is reachable: connect a LinkedIn member first (adsync connect)"
+                    .to_owned(),
+            ));
+        }
+        // An account reachable through several connections is listed once per connection.
+        let mut ids: Vec<i64> = found.iter().map(|a| a.account_id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    } else {
+        args.accounts.clone()
+    };
+    let trigger = if args.scheduled {
+        SyncTrigger::Scheduled
+    } else {
+        SyncTrigger::OnDemand
+    };
+    let date_range = args
+        .from
+        .zip(args.to)
+        .map(|(start_date, end_date)| DateRange {
+            start_date,
+            end_date,
+        });
+    let mode = Mode::pick(as_json);
+    let mut failed = Vec::new();
+    for account in accounts {
+        let mut events = ingestion
+            .start_sync(token.request(StartSyncRequest {
+                account_id: account,
+                trigger: trigger as i32,
+                force: args.force,
+                date_range: date_range.clone(),
+            }))
+            .await?
+            .into_inner();
+        let mut progress = Progress::new(mode);
+        let mut status = None;
+        while let Some(message) = events.message().await? {
+            if let Some(event) = message.event {
+                status = progress.event(&event).or(status);
+            }
+        }
+        if status == Some(SyncStatus::Failed as i32) {
+            failed.push(account);
+        }
+    }
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure::RunFailed(format!("the sync of {failed:?} failed")))
+    }
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct WatchArgs {
+    /// The run to follow.
+    run_id: String,
+    /// Replay only events after this sequence (0: from the start).
+    #[arg(long, default_value_t = 0)]
+    after: i64,
+}
+
+pub(crate) async fn watch(endpoints: &Endpoints, args: WatchArgs, as_json: bool) -> Outcome {
+    let token = endpoints.token()?;
+    let mut events = endpoints
+        .ingestion()
+        .await?
+        .watch_sync(token.request(WatchSyncRequest {
+            run_id: args.run_id,
+            after_sequence: args.after,
+        }))
+        .await?
+        .into_inner();
+    let mut progress = Progress::new(Mode::pick(as_json));
+    let mut status = None;
+    while let Some(message) = events.message().await? {
+        if let Some(event) = message.event {
+            status = progress.event(&event).or(status);
+        }
+    }
+    match status {
+        Some(s) if s == SyncStatus::Failed as i32 => {
+            Err(Failure::RunFailed("the run failed".to_owned()))
+        }
+        _ => Ok(()),
+    }
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct RunsArgs {
+    /// Only this account's runs.
+    #[arg(long)]
+    account: Option<i64>,
+    /// How many of the latest runs.
+    #[arg(long, default_value_t = 20)]
+    limit: i32,
+}
+
+pub(crate) async fn runs(endpoints: &Endpoints, args: RunsArgs, as_json: bool) -> Outcome {
+    let token = endpoints.token()?;
+    let listed = endpoints
+        .ingestion()
+        .await?
+        .list_sync_runs(token.request(ListSyncRunsRequest {
+            page_size: args.limit,
+            account_id: args.account.unwrap_or_default(),
+            ..Default::default()
+        }))
+        .await?
+        .into_inner();
+    if as_json {
+        print_json(&json(&listed, "adsync.ingestion.v1.ListSyncRunsResponse"));
+        return Ok(());
+    }
+    let mut table = Table::new(&[
+        "run", "account", "trigger", "status", "started", "seconds", "calls", "written", "reason",
+    ]);
+    for r in &listed.sync_runs {
+        let seconds = match (&r.create_time, &r.finish_time) {
+            (Some(a), Some(b)) => format!(
+                "{:.1}",
+                (b.seconds - a.seconds) as f64 + f64::from(b.nanos - a.nanos) / 1e9
+            ),
+            _ => "-".to_owned(),
+        };
+        table.row(vec![
+            r.run_id.clone(),
+            r.account_id.to_string(),
+            trigger_name(r.trigger),
+            status_name(r.status),
+            time(r.create_time.as_ref()),
+            seconds,
+            r.upstream_calls.to_string(),
+            r.entity_counts
+                .iter()
+                .map(|c| c.written)
+                .sum::<i64>()
+                .to_string(),
+            r.reason.clone(),
+        ]);
+    }
+    table.print();
+    Ok(())
+}

@@ -1,0 +1,361 @@
+//! The `adsync` binary against the whole stack (sandbox, auth, ingestion, reporting on
+//! loopback, real PostgreSQL), the way an operator runs it.
+
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+use adsync_e2e::{Stack, bearer};
+use adsync_linkedin_sandbox::{Faults, SandboxConfig, Size};
+use adsync_proto::ingestion::ingestion_service_client::IngestionServiceClient;
+use adsync_proto::ingestion::{GetSyncRunRequest, SyncStatus};
+use adsync_proto::reporting::reporting_service_client::ReportingServiceClient;
+use adsync_proto::reporting::{
+    GetAccountSummaryRequest, GetCampaignMetricsRequest, Granularity, ListCampaignsRequest,
+};
+use tokio::io::{AsyncBufReadExt, BufReader};
+
+const ACCOUNT: i64 = 510_000_000;
+
+/// `adsync args...` with the stack's addresses and `token` in its environment.
+fn adsync(stack: &Stack, token: &str, args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_adsync"));
+    command
+        .env_clear()
+        .env("ADSYNC_AUTH_ADDR", stack.auth.uri())
+        .env("ADSYNC_INGESTION_ADDR", stack.ingestion.uri())
+        .env("ADSYNC_REPORTING_ADDR", stack.reporting.uri())
+        .env("ADSYNC_TOKEN", token)
+        .args(args);
+    command
+}
+
+async fn run(mut command: Command) -> Output {
+    tokio::task::spawn_blocking(move || command.output().expect("adsync runs"))
+        .await
+        .expect("joined")
+}
+
+fn stdout(output: &Output) -> String {
+    assert!(
+        output.status.success(),
+        "adsync failed ({:?}): {}{}",
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout.clone()).expect("UTF-8")
+}
+
+async fn stack() -> Stack {
+    Stack::start(SandboxConfig {
+        size: Size {
+            accounts: 1,
+            campaign_groups_per_account: 1,
+            campaigns_per_account: 4,
+            creatives_per_campaign: 2,
+            days: 40,
+        },
+        // Every upstream call takes a while, so the sync lasts long enough to watch.
+        faults: Faults {
+            slow_ratio: 1.0,
+            slow_delay_ms: 150,
+            ..Faults::default()
+        },
+        ..SandboxConfig::default()
+    })
+    .await
+}
+
+#[tokio::test]
+async fn connect_sync_with_live_progress_then_a_gated_skip_and_tables_that_match_the_rpcs() {
+    let stack = stack().await;
+    let admin = stack.admin.clone();
+
+    let connected = stdout(&run(adsync(&stack, &admin, &["connect", "--name", "cli"])).await);
+    assert!(connected.starts_with("connected: "), "{connected}");
+    let accounts = stdout(&run(adsync(&stack, &admin, &["accounts"])).await);
+    assert!(accounts.contains(&ACCOUNT.to_string()), "{accounts}");
+
+    // The progress display shows each event as it arrives: while the run is still
+    // running, its stages are already on screen.
+    let mut child = tokio::process::Command::from(adsync(
+        &stack,
+        &admin,
+        &["sync", "--account", &ACCOUNT.to_string(), "--scheduled"],
+    ))
+    .stdout(Stdio::piped())
+    .spawn()
+    .expect("spawn");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let mut ingestion = IngestionServiceClient::new(stack.ingestion.channel());
+    let mut run_id = String::new();
+    let mut seen_while_running = 0;
+    let mut all = Vec::new();
+    while let Some(line) = tokio::time::timeout(Duration::from_secs(60), lines.next_line())
+        .await
+        .expect("progress keeps coming")
+        .expect("readable")
+    {
+        if let Some(rest) = line.split("] run ").nth(1) {
+            run_id = rest.split(' ').next().unwrap().to_owned();
+        } else if line.contains(": started") || line.contains("records") {
+            let run = ingestion
+                .get_sync_run(bearer(
+                    GetSyncRunRequest {
+                        run_id: run_id.clone(),
+                    },
+                    &admin,
+                ))
+                .await
+                .expect("the run the progress names")
+                .into_inner()
+                .run
+                .unwrap();
+            if run.status == SyncStatus::Running as i32 {
+                seen_while_running += 1;
+            }
+        }
+        all.push(line);
+    }
+    assert!(child.wait().await.unwrap().success());
+    let shown = all.join("\n");
+    assert!(
+        seen_while_running >= 3,
+        "progress appeared only at the end:\n{shown}"
+    );
+    for stage in [
+        "campaigns: done",
+        "campaign metrics: done",
+        "write: started",
+        "success: ",
+    ] {
+        assert!(shown.contains(stage), "no {stage:?} in:\n{shown}");
+    }
+
+    // Again, as the scheduler would: the freshness gate skips it and says why.
+    let again = stdout(
+        &run(adsync(
+            &stack,
+            &admin,
+            &["sync", "--account", &ACCOUNT.to_string(), "--scheduled"],
+        ))
+        .await,
+    );
+    assert!(again.contains("skipped: "), "{again}");
+    assert!(again.contains("fresh"), "the reason is given: {again}");
+
+    // The tables show the reporting RPCs' numbers, digit for digit.
+    let today = stack.sandbox.truth().today();
+    let (from, to) = (
+        (today - chrono::Days::new(30)).to_string(),
+        (today - chrono::Days::new(1)).to_string(),
+    );
+    let mut reporting = ReportingServiceClient::new(stack.reporting.channel());
+    let summary = reporting
+        .get_account_summary(bearer(
+            GetAccountSummaryRequest {
+                account_id: ACCOUNT,
+                start_date: from.clone(),
+                end_date: to.clone(),
+                top_campaigns: 5,
+            },
+            &admin,
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let totals = summary.totals.unwrap();
+    let cost = totals.cost.unwrap();
+    let printed = stdout(
+        &run(adsync(
+            &stack,
+            &admin,
+            &[
+                "report",
+                "summary",
+                "--account",
+                &ACCOUNT.to_string(),
+                "--from",
+                &from,
+                "--to",
+                &to,
+            ],
+        ))
+        .await,
+    );
+    assert!(totals.impressions > 0);
+    assert!(
+        printed.contains(&format!(
+            "impressions {}  clicks {}  cost {} {}",
+            totals.impressions, totals.clicks, cost.amount, cost.currency_code
+        )),
+        "{printed}"
+    );
+    for top in &summary.top_campaigns {
+        assert!(printed.contains(&top.campaign_id.to_string()), "{printed}");
+    }
+
+    let campaigns = reporting
+        .list_campaigns(bearer(
+            ListCampaignsRequest {
+                account_id: ACCOUNT,
+                ..Default::default()
+            },
+            &admin,
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .campaigns;
+    let series = reporting
+        .get_campaign_metrics(bearer(
+            GetCampaignMetricsRequest {
+                campaign_ids: campaigns.iter().map(|c| c.campaign_id).collect(),
+                start_date: from.clone(),
+                end_date: to.clone(),
+                granularity: Granularity::Month as i32,
+            },
+            &admin,
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .series;
+    let table = stdout(
+        &run(adsync(
+            &stack,
+            &admin,
+            &[
+                "report",
+                "campaigns",
+                "--account",
+                &ACCOUNT.to_string(),
+                "--from",
+                &from,
+                "--to",
+                &to,
+            ],
+        ))
+        .await,
+    );
+    for s in &series {
+        let total = s.total.as_ref().unwrap();
+        let row = table
+            .lines()
+            .find(|l| l.starts_with(&s.id.to_string()))
+            .unwrap_or_else(|| panic!("campaign {} in:\n{table}", s.id));
+        let cells: Vec<&str> = row.split_whitespace().collect();
+        assert!(
+            cells.contains(&total.impressions.to_string().as_str()),
+            "{row}"
+        );
+        assert!(
+            cells.contains(&total.cost.as_ref().unwrap().amount.as_str()),
+            "{row}"
+        );
+    }
+
+    // JSON is the proto3 mapping, as grpcurl prints it.
+    let json = stdout(&run(adsync(&stack, &admin, &["--json", "report", "status"])).await);
+    let status: serde_json::Value = serde_json::from_str(json.trim()).expect("JSON");
+    assert_eq!(status["accounts"][0]["lastRunStatus"], "skipped");
+    assert_eq!(
+        status["accounts"][0]["account"]["accountId"],
+        ACCOUNT.to_string()
+    );
+
+    // The finished run replays in full.
+    let watched = stdout(&run(adsync(&stack, &admin, &["watch", &run_id])).await);
+    assert!(watched.contains("success: "), "{watched}");
+    let runs = stdout(&run(adsync(&stack, &admin, &["runs"])).await);
+    assert!(runs.contains(&run_id) && runs.contains("skipped"), "{runs}");
+}
+
+#[tokio::test]
+async fn exit_codes_follow_the_grpc_status_and_tokens_are_managed() {
+    let stack = stack().await;
+    let admin = stack.admin.clone();
+    let code = |o: Output| o.status.code().expect("exited");
+
+    let issued = run(adsync(
+        &stack,
+        &admin,
+        &[
+            "token",
+            "issue",
+            "dashboards",
+            "--scope",
+            "reports:read",
+            "--ttl-days",
+            "7",
+        ],
+    ))
+    .await;
+    let reader = stdout(&issued).trim().to_owned();
+    assert!(reader.starts_with("adsync_"), "{reader}");
+    let listed = stdout(&run(adsync(&stack, &admin, &["token", "list"])).await);
+    let id = listed
+        .lines()
+        .find(|l| l.contains("dashboards"))
+        .and_then(|l| l.split_whitespace().next())
+        .expect("the issued token is listed")
+        .to_owned();
+    assert!(listed.contains("reports:read"), "{listed}");
+
+    // 7 PERMISSION_DENIED: a reports token cannot sync.
+    assert_eq!(
+        code(run(adsync(&stack, &reader, &["sync", "--account", "510000000"])).await),
+        7
+    );
+    // 5 NOT_FOUND, 3 INVALID_ARGUMENT (from the service, and for bad usage).
+    assert_eq!(
+        code(
+            run(adsync(
+                &stack,
+                &reader,
+                &["report", "summary", "--account", "999"]
+            ))
+            .await
+        ),
+        5
+    );
+    let reversed = run(adsync(
+        &stack,
+        &reader,
+        &[
+            "report",
+            "metrics",
+            "--campaign",
+            "1",
+            "--from",
+            "2026-02-01",
+            "--to",
+            "2026-01-01",
+        ],
+    ))
+    .await;
+    assert_eq!(reversed.status.code(), Some(3));
+    assert!(
+        String::from_utf8_lossy(&reversed.stderr).contains("end_date"),
+        "field details are shown"
+    );
+    assert_eq!(
+        code(run(adsync(&stack, &reader, &["report", "nonsense"])).await),
+        3
+    );
+    // 16 UNAUTHENTICATED without a token; 14 UNAVAILABLE when nothing listens.
+    assert_eq!(
+        code(run(adsync(&stack, "", &["report", "status"])).await),
+        16
+    );
+    let mut unreachable = adsync(&stack, &reader, &["report", "status"]);
+    unreachable.env("ADSYNC_REPORTING_ADDR", "http://127.0.0.1:1");
+    assert_eq!(code(run(unreachable).await), 14);
+
+    // Revoked: refused at once (the stack checks every call with auth).
+    stdout(&run(adsync(&stack, &admin, &["token", "revoke", &id])).await);
+    assert_eq!(
+        code(run(adsync(&stack, &reader, &["report", "status"])).await),
+        16
+    );
+}
