@@ -160,11 +160,10 @@ impl Progress {
                 }
             }
             sync_event::Payload::StageCompleted(c) => {
+                // Fetch stages end before anything is merged: rows written and unchanged
+                // are known only when the run commits (its RunFinished carries them).
                 let counts = c.count.as_ref().map_or_else(String::new, |c| {
-                    format!(
-                        "fetched {}, written {}, unchanged {}, invalid {}",
-                        c.fetched, c.written, c.unchanged, c.invalid
-                    )
+                    format!("fetched {}, invalid {}", c.fetched, c.invalid)
                 });
                 if self.mode == Mode::Bars {
                     let bar = self.bar(event.stage).clone();
