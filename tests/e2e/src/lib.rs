@@ -234,6 +234,12 @@ impl Stack {
         &self,
         extra: &[&str],
     ) -> TestServer<adsync_ingestion::Error> {
+        let config = self.ingestion_replica_config(extra);
+        TestServer::start(|l, s| adsync_ingestion::serve(config, l, s)).await
+    }
+
+    /// The configuration of an ingestion replica of this stack, plus `extra` flags.
+    pub fn ingestion_replica_config(&self, extra: &[&str]) -> adsync_ingestion::Config {
         let mut config = adsync_ingestion::Config::from_flags(ingestion_flags(
             &self.db,
             &self.auth.uri(),
@@ -243,7 +249,7 @@ impl Stack {
         ))
         .expect("ingestion flags");
         config.clock = self.clock.clone();
-        TestServer::start(|l, s| adsync_ingestion::serve(config, l, s)).await
+        config
     }
 }
 

@@ -89,8 +89,8 @@ impl IngestionApi {
             req.date_range.as_ref(),
             self.settings.max_range_days,
         )?;
-        let (run_id, _) = sync::start(self, request).await?;
-        let events = sync::watch(self.clone(), run_id, 0)
+        let started = sync::start(self, request).await?;
+        let events = sync::watch(self.clone(), started.run_id, 0)
             .map(|e| e.map(|event| StartSyncResponse { event: Some(event) }));
         Ok(Box::pin(events))
     }
@@ -106,14 +106,19 @@ impl IngestionApi {
             req.date_range.as_ref(),
             self.settings.max_range_days,
         )?;
-        let (run_id, joined) = sync::start(self, request).await?;
-        let row = self
-            .db
-            .run(move |conn| runs::get(conn, run_id).map_err(Error::from))
-            .await?;
+        let started = sync::start(self, request).await?;
+        let run_id = started.run_id;
+        let row = match started.row {
+            Some(row) => Some(row),
+            None => {
+                self.db
+                    .run(move |conn| runs::get(conn, run_id).map_err(Error::from))
+                    .await?
+            }
+        };
         Ok(TriggerSyncResponse {
             run_id: run_id.to_string(),
-            joined_existing: joined,
+            joined_existing: started.joined,
             run: row.as_ref().map(sync::run_proto),
         })
     }

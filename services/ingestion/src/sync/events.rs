@@ -2,36 +2,68 @@
 //! replica can replay them. Inserts take a transaction-scoped advisory lock, so ids (the
 //! global cursor) commit in order.
 
+use diesel::pg::Pg;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bytea, Text, Uuid as SqlUuid};
+use diesel::query_builder::{BoxedSqlQuery, SqlQuery};
+use diesel::sql_types::{Array, BigInt, Bytea, Text, Uuid as SqlUuid};
 
 /// Serialises event inserts across the cluster (ids commit in id order).
 const EVENTS_LOCK_KEY: i64 = 0x6164_7379_6e63_4556; // "adsyncEV"
 
-/// Appends a run's events (in sequence order) in one transaction, moves the run's
-/// `last_sequence` and notifies the listeners once.
+/// The CTEs `inserted` (one run's events, after the cluster-wide events lock) and
+/// `notified` (the listeners, once). Parameters: `$1` run id, `$2` account id, `$3`..`$5`
+/// the events' sequences, kinds and payloads (see [`bind_events`]). A statement using them
+/// must reference `notified`, or it is not run.
+pub(crate) fn insert_ctes() -> String {
+    format!(
+        "locked AS (SELECT pg_advisory_xact_lock({EVENTS_LOCK_KEY})), \
+         inserted AS (INSERT INTO sync_events (run_id, sequence, account_id, kind, payload) \
+             SELECT $1, e.sequence, $2, e.kind, e.payload \
+             FROM locked, unnest($3::int8[], $4::text[], $5::bytea[]) AS e (sequence, kind, payload) \
+             ORDER BY e.sequence RETURNING 1), \
+         notified AS (SELECT pg_notify('adsync_sync_events', $1::text) \
+             FROM (SELECT count(*) FROM inserted) AS done)"
+    )
+}
+
+/// Binds `$1`..`$5` of [`insert_ctes`] for `batch`: one run's events, in sequence order.
+pub(crate) fn bind_events<'a>(
+    query: BoxedSqlQuery<'a, Pg, SqlQuery>,
+    batch: &'a [NewEvent],
+) -> BoxedSqlQuery<'a, Pg, SqlQuery> {
+    let run = batch.first().map(|e| (e.run_id, e.account_id));
+    debug_assert!(batch.iter().all(|e| Some((e.run_id, e.account_id)) == run));
+    let (run_id, account_id) = run.unwrap_or_default();
+    query
+        .bind::<SqlUuid, _>(run_id)
+        .bind::<BigInt, _>(account_id)
+        .bind::<Array<BigInt>, _>(batch.iter().map(|e| e.sequence).collect::<Vec<_>>())
+        .bind::<Array<Text>, _>(batch.iter().map(|e| e.kind).collect::<Vec<_>>())
+        .bind::<Array<Bytea>, _>(
+            batch
+                .iter()
+                .map(|e| e.payload.as_slice())
+                .collect::<Vec<_>>(),
+        )
+}
+
+/// Appends one run's events (in sequence order), moves the run's `last_sequence` and
+/// notifies the listeners, in one statement: a sync emits many events.
 pub(crate) fn append(conn: &mut PgConnection, batch: &[NewEvent]) -> QueryResult<()> {
     let Some(last) = batch.last() else {
         return Ok(());
     };
-    conn.transaction(|conn| {
-        diesel::sql_query(format!("SELECT pg_advisory_xact_lock({EVENTS_LOCK_KEY})")).execute(conn)?;
-        for e in batch {
-            diesel::sql_query("INSERT INTO sync_events (run_id, sequence, account_id, kind, payload) VALUES ($1, $2, $3, $4, $5)")
-                .bind::<SqlUuid, _>(e.run_id)
-                .bind::<BigInt, _>(e.sequence)
-                .bind::<BigInt, _>(e.account_id)
-                .bind::<Text, _>(e.kind)
-                .bind::<Bytea, _>(&e.payload)
-                .execute(conn)?;
-        }
-        diesel::sql_query("UPDATE sync_runs SET last_sequence = greatest(last_sequence, $2), heartbeat_at = now() WHERE id = $1")
-            .bind::<SqlUuid, _>(last.run_id)
-            .bind::<BigInt, _>(last.sequence)
-            .execute(conn)?;
-        diesel::sql_query("SELECT pg_notify('adsync_sync_events', $1)").bind::<Text, _>(last.run_id.to_string()).execute(conn)?;
-        Ok(())
-    })
+    let query = diesel::sql_query(format!(
+        "WITH {}, \
+         moved AS (UPDATE sync_runs SET last_sequence = greatest(last_sequence, $6), heartbeat_at = now() \
+             WHERE id = $1 RETURNING 1) \
+         SELECT 1 FROM notified, (SELECT count(*) FROM moved) AS done",
+        insert_ctes()
+    ));
+    bind_events(query.into_boxed(), batch)
+        .bind::<BigInt, _>(last.sequence)
+        .execute(conn)?;
+    Ok(())
 }
 
 /// An event to store: one run's, with its sequence.
@@ -78,7 +110,6 @@ pub(crate) fn feed(
     after_id: i64,
     accounts: &[i64],
 ) -> QueryResult<Vec<FeedEvent>> {
-    use diesel::sql_types::Array;
     diesel::sql_query(
         "SELECT id, payload FROM sync_events WHERE id > $1 AND (cardinality($2::bigint[]) = 0 OR account_id = ANY($2)) \
          ORDER BY id LIMIT 500",

@@ -221,30 +221,20 @@ pub(crate) fn watch(
     })
 }
 
+/// What [`start`] did.
+#[derive(Debug)]
+pub(crate) struct Started {
+    pub(crate) run_id: uuid::Uuid,
+    /// The request joined the account's running run instead of starting one.
+    pub(crate) joined: bool,
+    /// The run as this call stored it (skipped or new); `None` when it joined one.
+    pub(crate) row: Option<runs::RunRow>,
+}
+
 /// Starts a sync or joins the account's running one; a gated SCHEDULED request is
-/// recorded as skipped. Returns the run id and whether an existing run was joined.
-pub(crate) async fn start(
-    api: &IngestionApi,
-    req: SyncRequest,
-) -> Result<(uuid::Uuid, bool), Error> {
+/// recorded as skipped.
+pub(crate) async fn start(api: &IngestionApi, req: SyncRequest) -> Result<Started, Error> {
     let account_id = req.account_id;
-    // The gate's one question (when was the last success?) rides along with the lookup.
-    let gated = req.trigger == SyncTrigger::Scheduled && !req.force;
-    let (account, last) = api
-        .db
-        .run(move |conn| {
-            let account = crate::accounts::find(conn, account_id)?;
-            let last = match (&account, gated) {
-                (Some(_), true) => runs::last_success(conn, account_id)?,
-                _ => None,
-            };
-            Ok::<_, Error>((account, last))
-        })
-        .await?;
-    let account = account.ok_or_else(|| Error::NotFound {
-        kind: "account",
-        id: account_id.to_string(),
-    })?;
     let now = api.clock.now();
     let new_run = |window| runs::NewRun {
         id: uuid::Uuid::now_v7(),
@@ -256,51 +246,42 @@ pub(crate) async fn start(
         now,
     };
 
-    // The freshness gate: only SCHEDULED triggers, never forced ones.
-    let ttl = api.settings.freshness_ttl;
-    if gated
-        && let Some(finished) = last.as_ref().and_then(|r| r.finished_at)
-        && now - finished < ttl
-    {
-        let reason = format!(
-            "fresh: last successful sync {}m ago, ttl {}m",
-            (now - finished).num_minutes(),
-            ttl.num_minutes()
-        );
-        // The skipped run and its two events in one transaction: the gate answers fast.
-        let run = new_run(None);
-        let started = RunStarted {
-            trigger: req.trigger as i32,
-            force: false,
-            date_range: None,
-            gate_reason: reason.clone(),
-            worker: api.worker.clone(),
-        };
-        let writer = api.clone();
-        let row = api
-            .db
-            .run(move |conn| {
-                diesel::Connection::transaction(conn, |conn| {
-                    let row = runs::skipped(conn, &run, &reason)?;
-                    let mut emitter = Emitter::new(writer, row.id, account_id);
-                    let finished = RunFinished {
-                        status: SyncStatus::Skipped as i32,
-                        reason,
-                        run: Some(run_proto(&row)),
-                    };
-                    let batch = [
-                        emitter.next(SyncStage::Plan, sync_event::Payload::RunStarted(started)),
-                        emitter.next(SyncStage::Done, sync_event::Payload::RunFinished(finished)),
-                    ];
-                    events::append(conn, &batch)?;
-                    Ok::<_, diesel::result::Error>(row)
-                })
-                .map_err(Error::from)
-            })
-            .await?;
+    // The freshness gate (SCHEDULED triggers only, never forced ones) decides on the
+    // account's row (it carries the last success), and a skipped run is stored with its
+    // two events in the same trip to the database: the gate answers fast.
+    let gated = req.trigger == SyncTrigger::Scheduled && !req.force;
+    let (ttl, skip, writer) = (api.settings.freshness_ttl, new_run(None), api.clone());
+    let (account, skipped) = api
+        .db
+        .run(move |conn| {
+            let Some(account) = crate::accounts::find(conn, account_id)? else {
+                return Ok((None, None));
+            };
+            let fresh = account.last_success_at.filter(|f| gated && now - *f < ttl);
+            let Some(finished) = fresh else {
+                return Ok((Some(account), None));
+            };
+            let reason = format!(
+                "fresh: last successful sync {}m ago, ttl {}m",
+                (now - finished).num_minutes(),
+                ttl.num_minutes()
+            );
+            let row = record_skipped(conn, writer, &skip, reason)?;
+            Ok::<_, Error>((Some(account), Some(row)))
+        })
+        .await?;
+    let account = account.ok_or_else(|| Error::NotFound {
+        kind: "account",
+        id: account_id.to_string(),
+    })?;
+    if let Some(row) = skipped {
         api.bell.ring();
         tracing::info!(account_id, run_id = %row.id, "sync skipped by the freshness gate");
-        return Ok((row.id, false));
+        return Ok(Started {
+            run_id: row.id,
+            joined: false,
+            row: Some(row),
+        });
     }
 
     let window = match req.range {
@@ -327,14 +308,54 @@ pub(crate) async fn start(
             } else {
                 "stale or never synced".to_owned()
             };
+            let stored = row.clone();
             tokio::spawn(async move { run_sync(api, row, account, req, gate_reason).await });
-            Ok((run.id, false))
+            Ok(Started {
+                run_id: run.id,
+                joined: false,
+                row: Some(stored),
+            })
         }
         Err(running) => {
             tracing::info!(account_id, run_id = %running, "joining the account's running sync");
-            Ok((running, true))
+            Ok(Started {
+                run_id: running,
+                joined: true,
+                row: None,
+            })
         }
     }
+}
+
+/// Stores a run skipped by the freshness gate with its two events (started, finished).
+fn record_skipped(
+    conn: &mut diesel::PgConnection,
+    api: IngestionApi,
+    run: &runs::NewRun,
+    reason: String,
+) -> diesel::QueryResult<runs::RunRow> {
+    let row = run.skipped(reason.clone(), 2);
+    let started = RunStarted {
+        // Only SCHEDULED triggers are gated.
+        trigger: SyncTrigger::Scheduled as i32,
+        force: false,
+        date_range: None,
+        gate_reason: reason.clone(),
+        worker: run.worker.clone(),
+    };
+    let finished = RunFinished {
+        status: SyncStatus::Skipped as i32,
+        reason,
+        run: Some(run_proto(&row)),
+    };
+    let mut emitter = Emitter::new(api, row.id, run.account_id);
+    let batch = [
+        emitter.next(SyncStage::Plan, sync_event::Payload::RunStarted(started)),
+        emitter.next(SyncStage::Done, sync_event::Payload::RunFinished(finished)),
+    ];
+    debug_assert_eq!(emitter.sequence, row.last_sequence);
+    runs::insert_skipped(conn, &row, &batch)?;
+    Ok(row)
 }
 
 /// Settings the sync reads, resolved once at start-up.

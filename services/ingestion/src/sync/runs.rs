@@ -83,20 +83,57 @@ pub(crate) fn start(
     }
 }
 
-/// Records a run the freshness gate skipped: finished at once, no window.
-pub(crate) fn skipped(conn: &mut PgConnection, run: &NewRun, reason: &str) -> QueryResult<RunRow> {
-    diesel::sql_query(format!(
-        "INSERT INTO sync_runs (id, account_id, trigger, status, reason, force, worker, created_at, heartbeat_at, finished_at) \
-         VALUES ($1, $2, $3, 'skipped', $4, $5, $6, $7, $7, $7) RETURNING {COLUMNS}"
-    ))
-    .bind::<SqlUuid, _>(run.id)
-    .bind::<BigInt, _>(run.account_id)
-    .bind::<Text, _>(run.trigger)
-    .bind::<Text, _>(reason)
-    .bind::<Bool, _>(run.force)
-    .bind::<Text, _>(&run.worker)
-    .bind::<Timestamptz, _>(run.now)
-    .get_result(conn)
+impl NewRun {
+    /// This run as stored when the freshness gate skips it: finished at once, after
+    /// `last_sequence` events.
+    pub(crate) fn skipped(&self, reason: String, last_sequence: i64) -> RunRow {
+        RunRow {
+            id: self.id,
+            account_id: self.account_id,
+            trigger: self.trigger.to_owned(),
+            status: "skipped".to_owned(),
+            reason,
+            force: self.force,
+            window_start: None,
+            window_end: None,
+            worker: self.worker.clone(),
+            entity_counts: serde_json::json!({}),
+            upstream_calls: 0,
+            error_count: 0,
+            last_sequence,
+            created_at: self.now,
+            finished_at: Some(self.now),
+        }
+    }
+}
+
+/// Stores `run` (skipped by the freshness gate, see [`NewRun::skipped`]) with its
+/// `events` (see [`super::events::insert_ctes`]) in one statement: the gate's answer
+/// waits for one trip to the database.
+pub(crate) fn insert_skipped(
+    conn: &mut PgConnection,
+    run: &RunRow,
+    events: &[super::events::NewEvent],
+) -> QueryResult<()> {
+    debug_assert!(events.iter().all(|e| e.run_id == run.id));
+    let query = diesel::sql_query(format!(
+        "WITH run AS (INSERT INTO sync_runs (id, account_id, trigger, status, reason, force, worker, \
+                          last_sequence, created_at, heartbeat_at, finished_at) \
+             VALUES ($1, $2, $6, $7, $8, $9, $10, $11, $12, $12, $12) RETURNING 1), \
+         {} \
+         SELECT 1 FROM run, notified",
+        super::events::insert_ctes()
+    ));
+    super::events::bind_events(query.into_boxed(), events)
+        .bind::<Text, _>(&run.trigger)
+        .bind::<Text, _>(&run.status)
+        .bind::<Text, _>(&run.reason)
+        .bind::<Bool, _>(run.force)
+        .bind::<Text, _>(&run.worker)
+        .bind::<BigInt, _>(run.last_sequence)
+        .bind::<Timestamptz, _>(run.created_at)
+        .execute(conn)?;
+    Ok(())
 }
 
 /// How a run ended.

@@ -65,7 +65,8 @@ pub async fn serve(
         .layer(TraceLayer::new_for_grpc())
         .layer(auth)
         .add_routes(routes)
-        .serve_with_incoming_shutdown(TcpIncoming::from(listener), signal)
+        // Without TCP_NODELAY a response's small HTTP/2 frames wait on Nagle's algorithm.
+        .serve_with_incoming_shutdown(TcpIncoming::from(listener).with_nodelay(Some(true)), signal)
         .await?;
     tracing::info!(service = service_name, "stopped");
     Ok(())
