@@ -2,7 +2,7 @@
 //! an `ErrorInfo` in domain `auth.adsync` on every error).
 
 use adsync_db::DbError;
-use adsync_server::error_status;
+use adsync_server::{database_unavailable, error_status, internal_error};
 use tonic::{Code, Status};
 
 use crate::crypto::CryptoError;
@@ -125,20 +125,8 @@ impl From<Error> for Status {
                 };
                 error_status(Code::Unauthenticated, message, DOMAIN, reason, &[])
             }
-            Error::Db(db) if db.is_unavailable() => {
-                tracing::warn!(error = %db, "database unavailable");
-                error_status(
-                    Code::Unavailable,
-                    "the database is unavailable; try again",
-                    DOMAIN,
-                    "DATABASE_UNAVAILABLE",
-                    &[],
-                )
-            }
-            other => {
-                tracing::error!(error = %other, "internal error");
-                error_status(Code::Internal, "internal error", DOMAIN, "INTERNAL", &[])
-            }
+            Error::Db(db) if db.is_unavailable() => database_unavailable(DOMAIN, &db),
+            other => internal_error(DOMAIN, &other),
         }
     }
 }

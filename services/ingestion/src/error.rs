@@ -2,7 +2,7 @@
 //! an `ErrorInfo` in domain `ingestion.adsync` on every error).
 
 use adsync_db::DbError;
-use adsync_server::error_status;
+use adsync_server::{database_unavailable, error_status, internal_error};
 use tonic::{Code, Status};
 
 use crate::linkedin::UpstreamError;
@@ -87,20 +87,8 @@ impl From<Error> for Status {
             Error::AuthUnavailable(why) => {
                 error_status(Code::Unavailable, why, DOMAIN, "AUTH_UNAVAILABLE", &[])
             }
-            Error::Db(db) if db.is_unavailable() => {
-                tracing::warn!(error = %db, "database unavailable");
-                error_status(
-                    Code::Unavailable,
-                    "the database is unavailable; try again",
-                    DOMAIN,
-                    "DATABASE_UNAVAILABLE",
-                    &[],
-                )
-            }
-            other => {
-                tracing::error!(error = %other, "internal error");
-                error_status(Code::Internal, "internal error", DOMAIN, "INTERNAL", &[])
-            }
+            Error::Db(db) if db.is_unavailable() => database_unavailable(DOMAIN, &db),
+            other => internal_error(DOMAIN, &other),
         }
     }
 }

@@ -2,7 +2,7 @@
 //! an `ErrorInfo` in domain `reporting.adsync` on every error).
 
 use adsync_db::DbError;
-use adsync_server::error_status;
+use adsync_server::{database_unavailable, error_status, internal_error};
 use tonic::{Code, Status};
 
 pub(crate) const DOMAIN: &str = "reporting.adsync";
@@ -50,17 +50,8 @@ impl From<Error> for Status {
                     &[("resource", kind.to_owned()), ("ids", ids)],
                 )
             }
-            Error::Db(db) if db.is_unavailable() => error_status(
-                Code::Unavailable,
-                "the database is unavailable; try again",
-                DOMAIN,
-                "DATABASE_UNAVAILABLE",
-                &[],
-            ),
-            err => {
-                tracing::error!(error = %err, "internal error");
-                error_status(Code::Internal, "internal error", DOMAIN, "INTERNAL", &[])
-            }
+            Error::Db(db) if db.is_unavailable() => database_unavailable(DOMAIN, &db),
+            err => internal_error(DOMAIN, &err),
         }
     }
 }

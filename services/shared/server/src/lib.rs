@@ -26,4 +26,6 @@ pub use proto_time::{duration, timestamp};
 pub use run::{Shutdown, run_binary};
 pub use serve::{ServeError, serve};
 pub use shutdown::shutdown_signal;
-pub use status::{FieldViolations, error_status, invalid_field};
+pub use status::{
+    FieldViolations, database_unavailable, error_status, internal_error, invalid_field,
+};

@@ -23,6 +23,24 @@ pub fn error_status(
     )
 }
 
+/// UNAVAILABLE for a database that cannot answer now (the caller may retry); logged once.
+pub fn database_unavailable(domain: &str, error: &dyn std::fmt::Display) -> Status {
+    tracing::warn!(error = %error, "database unavailable");
+    error_status(
+        Code::Unavailable,
+        "the database is unavailable; try again",
+        domain,
+        "DATABASE_UNAVAILABLE",
+        &[],
+    )
+}
+
+/// INTERNAL, answered generically: what went wrong is logged once, here, never sent.
+pub fn internal_error(domain: &str, error: &dyn std::fmt::Display) -> Status {
+    tracing::error!(error = %error, "internal error");
+    error_status(Code::Internal, "internal error", domain, "INTERNAL", &[])
+}
+
 /// Collects field violations of one request; [`FieldViolations::into_result`] turns them
 /// into a single INVALID_ARGUMENT naming every bad field.
 #[derive(Debug, Default)]
