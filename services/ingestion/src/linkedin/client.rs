@@ -93,6 +93,11 @@ impl LinkedInClient {
         }
     }
 
+    /// How many requests this client (and its clones) send at once.
+    pub fn max_concurrency(&self) -> usize {
+        self.settings.max_concurrency.max(1)
+    }
+
     /// `GET {base}{path}?{query}` with a raw Rest.li query (kept as written: `List(...)`,
     /// `(start:(...))`), retried as the policy says; the parsed JSON body.
     pub async fn get(

@@ -10,10 +10,12 @@ use adsync_proto::ingestion::{
 };
 use chrono::{Datelike, Days, NaiveDate, Utc};
 use diesel::Connection;
+use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tokio::sync::mpsc;
 
+use super::analytics::{self, Analytics};
 use super::runs::{self, Outcome, RunRow};
 use super::{Emitter, Settings, SyncRequest, entity_name, run_proto};
 use crate::accounts::SyncAccountRow;
@@ -23,13 +25,6 @@ use crate::linkedin::{AuthTokenSource, CallCounter};
 use crate::service::IngestionApi;
 use crate::store::{Batch, DemographicRow, TableReport, Writer};
 
-/// LinkedIn's cap on one adAnalytics response; a response this long may be cut short.
-const MAX_ELEMENTS: usize = 15_000;
-/// 12 metrics + dateRange + pivotValues: under LinkedIn's 20-field limit.
-const FIELDS: &str = "impressions,clicks,costInLocalCurrency,landingPageClicks,externalWebsiteConversions,\
-oneClickLeads,likes,comments,shares,follows,opens,sends,dateRange,pivotValues";
-/// Most URNs in one facet list (keeps URLs well under LinkedIn's limits).
-const MAX_FACET: usize = 50;
 const DEMOGRAPHIC_PIVOTS: [(&str, &str); 6] = [
     ("MEMBER_JOB_TITLE", "job_title"),
     ("MEMBER_JOB_FUNCTION", "job_function"),
@@ -38,6 +33,32 @@ const DEMOGRAPHIC_PIVOTS: [(&str, &str); 6] = [
     ("MEMBER_COMPANY_SIZE", "company_size"),
     ("MEMBER_COUNTRY_V2", "country"),
 ];
+
+/// What differs between the two daily-metrics stages.
+struct MetricStage<T> {
+    stage: SyncStage,
+    entity: SyncEntity,
+    /// The adAnalytics pivot, and the URN type of its `pivotValues`.
+    pivot: &'static str,
+    pivot_urn: &'static str,
+    batch: fn(Vec<T>) -> Batch,
+}
+
+const CAMPAIGN_METRICS: MetricStage<(i64, AnalyticsRow)> = MetricStage {
+    stage: SyncStage::CampaignMetrics,
+    entity: SyncEntity::CampaignDailyMetric,
+    pivot: "CAMPAIGN",
+    pivot_urn: "sponsoredCampaign",
+    batch: Batch::CampaignMetrics,
+};
+
+const CREATIVE_METRICS: MetricStage<(i64, i64, AnalyticsRow)> = MetricStage {
+    stage: SyncStage::CreativeMetrics,
+    entity: SyncEntity::CreativeDailyMetric,
+    pivot: "CREATIVE",
+    pivot_urn: "sponsoredCreative",
+    batch: Batch::CreativeMetrics,
+};
 
 /// The metrics window of a sync without an explicit range: a backfill the first time,
 /// then from the last synced day minus the restatement window. Days are UTC; the window
@@ -75,7 +96,7 @@ struct Pipeline {
     api: IngestionApi,
     run: RunRow,
     emitter: Emitter,
-    tokens: AuthTokenSource,
+    tokens: Arc<AuthTokenSource>,
     calls: Arc<CallCounter>,
     writer: mpsc::Sender<ToWriter>,
     counts: BTreeMap<&'static str, Counts>,
@@ -96,11 +117,11 @@ pub(crate) async fn run_sync(
     let (tx, rx) = mpsc::channel::<ToWriter>(4);
     let writer = tokio::spawn(write_transaction(api.clone(), run_id, account_id, rx));
     let mut pipeline = Pipeline {
-        tokens: AuthTokenSource::new(
+        tokens: Arc::new(AuthTokenSource::new(
             api.auth_channel.clone(),
             api.service_token.clone(),
             account.connection_id.clone(),
-        ),
+        )),
         emitter: Emitter::new(api.clone(), run_id, account_id),
         calls: Arc::new(CallCounter::default()),
         writer: tx,
@@ -354,7 +375,7 @@ impl Pipeline {
                 "/adAccounts",
                 "q=search",
                 1000,
-                &self.tokens,
+                &*self.tokens,
                 &self.calls,
                 |p| raw.extend(p),
             )
@@ -443,114 +464,22 @@ impl Pipeline {
         self.stage_completed(SyncEntity::Creative, SyncStage::Creatives)
             .await?;
 
-        // Daily campaign metrics: batches of campaigns sized to stay under the cap.
+        // Daily metrics: requests of campaigns sized to stay under the element cap.
         let days = (end - start).num_days() as usize + 1;
-        let per_request = (MAX_ELEMENTS / days).clamp(1, MAX_FACET);
-        let batches: Vec<Vec<i64>> = campaign_ids
-            .chunks(per_request)
-            .map(<[i64]>::to_vec)
-            .collect();
-        self.stage_started(SyncStage::CampaignMetrics).await?;
-        for (i, batch) in batches.iter().enumerate() {
-            let rows = self
-                .analytics("CAMPAIGN", batch, start, end, "DAILY")
-                .await?;
-            let mut valid = Vec::new();
-            for raw in rows {
-                match AnalyticsRow::parse(&raw).and_then(|r| {
-                    r.pivot_id("sponsoredCampaign")
-                        .map(|id| (id, r))
-                        .map_err(|reason| Invalid {
-                            upstream_id: None,
-                            reason,
-                        })
-                }) {
-                    Ok(pair) => valid.push(pair),
-                    Err(invalid) => {
-                        self.invalid(
-                            SyncEntity::CampaignDailyMetric,
-                            invalid.upstream_id,
-                            invalid.reason,
-                            &raw,
-                        )
-                        .await?
-                    }
-                }
-                self.count(SyncEntity::CampaignDailyMetric).fetched += 1;
-            }
-            self.stage(Batch::CampaignMetrics(valid)).await?;
-            self.progress(
-                SyncStage::CampaignMetrics,
-                i + 1,
-                batches.len(),
-                SyncEntity::CampaignDailyMetric,
-            )
-            .await?;
-        }
-        self.stage_completed(SyncEntity::CampaignDailyMetric, SyncStage::CampaignMetrics)
-            .await?;
-
-        // Daily creative metrics: batches of campaigns whose creatives x days fit the cap.
-        let mut batches: Vec<Vec<i64>> = Vec::new();
-        let mut current: Vec<i64> = Vec::new();
-        let mut rows_in_current = 0;
-        for id in &campaign_ids {
-            let rows = creatives_per_campaign.get(id).copied().unwrap_or(0) * days;
-            if !current.is_empty()
-                && (rows_in_current + rows > MAX_ELEMENTS || current.len() >= MAX_FACET)
-            {
-                batches.push(std::mem::take(&mut current));
-                rows_in_current = 0;
-            }
-            current.push(*id);
-            rows_in_current += rows;
-        }
-        if !current.is_empty() {
-            batches.push(current);
-        }
-        self.stage_started(SyncStage::CreativeMetrics).await?;
-        for (i, batch) in batches.iter().enumerate() {
-            let rows = self
-                .analytics("CREATIVE", batch, start, end, "DAILY")
-                .await?;
-            let mut valid = Vec::new();
-            for raw in rows {
-                let parsed = AnalyticsRow::parse(&raw).and_then(|r| {
-                    r.pivot_id("sponsoredCreative")
-                        .map(|id| (id, r))
-                        .map_err(|reason| Invalid {
-                            upstream_id: None,
-                            reason,
-                        })
-                });
-                match parsed {
-                    // A creative the creatives stage did not return: its parent decides (orphan).
-                    Ok((id, r)) => {
-                        valid.push((id, campaign_of_creative.get(&id).copied().unwrap_or(0), r))
-                    }
-                    Err(invalid) => {
-                        self.invalid(
-                            SyncEntity::CreativeDailyMetric,
-                            invalid.upstream_id,
-                            invalid.reason,
-                            &raw,
-                        )
-                        .await?
-                    }
-                }
-                self.count(SyncEntity::CreativeDailyMetric).fetched += 1;
-            }
-            self.stage(Batch::CreativeMetrics(valid)).await?;
-            self.progress(
-                SyncStage::CreativeMetrics,
-                i + 1,
-                batches.len(),
-                SyncEntity::CreativeDailyMetric,
-            )
-            .await?;
-        }
-        self.stage_completed(SyncEntity::CreativeDailyMetric, SyncStage::CreativeMetrics)
-            .await?;
+        let requests = analytics::plan(&campaign_ids, |_| days);
+        self.daily_metrics(CAMPAIGN_METRICS, requests, (start, end), |id, row| {
+            (id, row)
+        })
+        .await?;
+        let requests = analytics::plan(&campaign_ids, |id| {
+            creatives_per_campaign.get(&id).copied().unwrap_or(0) * days
+        });
+        // A creative the creatives stage did not return gets campaign 0: the merge finds
+        // no such parent and records it as an orphan.
+        self.daily_metrics(CREATIVE_METRICS, requests, (start, end), |id, row| {
+            (id, campaign_of_creative.get(&id).copied().unwrap_or(0), row)
+        })
+        .await?;
 
         // Demographics: per pivot, for the whole account, by calendar month.
         self.stage_started(SyncStage::Demographics).await?;
@@ -558,7 +487,8 @@ impl Pipeline {
         for (i, (pivot, name)) in DEMOGRAPHIC_PIVOTS.iter().enumerate() {
             let facet = format!("accounts=List(urn%3Ali%3AsponsoredAccount%3A{account_id})");
             let rows = self
-                .analytics_query(pivot, &facet, month_start, end, "MONTHLY")
+                .analytics()
+                .query(pivot, &facet, month_start, end, "MONTHLY")
                 .await?;
             let mut valid = Vec::new();
             for raw in rows {
@@ -599,80 +529,64 @@ impl Pipeline {
         Ok(())
     }
 
-    /// The analytics rows of `campaigns` over `start..=end`, splitting the request when a
-    /// response reaches LinkedIn's cap (which silently truncates).
-    async fn analytics(
-        &mut self,
-        pivot: &str,
-        campaigns: &[i64],
-        start: NaiveDate,
-        end: NaiveDate,
-        granularity: &str,
-    ) -> Result<Vec<Value>, Error> {
-        let mut pending = vec![(campaigns.to_vec(), start, end)];
-        let mut all = Vec::new();
-        while let Some((ids, from, to)) = pending.pop() {
-            let list = ids
-                .iter()
-                .map(|id| format!("urn%3Ali%3AsponsoredCampaign%3A{id}"))
-                .collect::<Vec<_>>()
-                .join(",");
-            let rows = self
-                .analytics_query(
-                    pivot,
-                    &format!("campaigns=List({list})"),
-                    from,
-                    to,
-                    granularity,
-                )
-                .await?;
-            if rows.len() < MAX_ELEMENTS {
-                all.extend(rows);
-            } else if ids.len() > 1 {
-                let (a, b) = ids.split_at(ids.len() / 2);
-                pending.push((a.to_vec(), from, to));
-                pending.push((b.to_vec(), from, to));
-            } else if from < to {
-                let mid = from + Days::new(((to - from).num_days() / 2) as u64);
-                pending.push((ids.clone(), from, mid));
-                pending.push((ids, mid + Days::new(1), to));
-            } else {
-                return Err(Error::Config(format!(
-                    "one campaign-day returned {MAX_ELEMENTS} rows; cannot split further"
-                )));
-            }
+    /// The sync's adAnalytics requests share its client, tokens and call count.
+    fn analytics(&self) -> Analytics {
+        Analytics {
+            client: self.api.client.clone(),
+            tokens: self.tokens.clone(),
+            calls: self.calls.clone(),
         }
-        Ok(all)
     }
 
-    async fn analytics_query(
+    /// One daily-metrics stage: its `requests` (campaign batches, in order) are in flight
+    /// a few at a time while the responses are validated and staged in order; `keep`
+    /// turns a valid row (with the id of the pivot entity) into a staged record.
+    async fn daily_metrics<T>(
         &mut self,
-        pivot: &str,
-        facet: &str,
-        from: NaiveDate,
-        to: NaiveDate,
-        granularity: &str,
-    ) -> Result<Vec<Value>, Error> {
-        let query = format!(
-            "q=analytics&pivot={pivot}&timeGranularity={granularity}&dateRange=(start:(year:{},month:{},day:{}),end:(year:{},month:{},day:{}))&{facet}&fields={FIELDS}",
-            from.year(),
-            from.month(),
-            from.day(),
-            to.year(),
-            to.month(),
-            to.day()
-        );
-        let mut body = self
-            .api
-            .client
-            .get("/adAnalytics", &query, &self.tokens, &self.calls)
-            .await?;
-        match body.get_mut("elements").map(Value::take) {
-            Some(Value::Array(rows)) => Ok(rows),
-            _ => Err(Error::Upstream(crate::linkedin::UpstreamError::Malformed(
-                "adAnalytics: no elements".into(),
-            ))),
+        kind: MetricStage<T>,
+        requests: Vec<Vec<i64>>,
+        (start, end): (NaiveDate, NaiveDate),
+        mut keep: impl FnMut(i64, AnalyticsRow) -> T,
+    ) -> Result<(), Error> {
+        self.stage_started(kind.stage).await?;
+        let total = requests.len();
+        let analytics = self.analytics();
+        let in_flight = self.api.client.max_concurrency();
+        let mut responses = futures::stream::iter(requests)
+            .map(|campaigns| {
+                let analytics = analytics.clone();
+                async move {
+                    analytics
+                        .campaigns(kind.pivot, campaigns, start, end, "DAILY")
+                        .await
+                }
+            })
+            .buffered(in_flight);
+        let mut done = 0;
+        while let Some(rows) = responses.next().await {
+            let mut valid = Vec::new();
+            for raw in rows? {
+                let parsed = AnalyticsRow::parse(&raw).and_then(|row| {
+                    let id = row.pivot_id(kind.pivot_urn).map_err(|reason| Invalid {
+                        upstream_id: None,
+                        reason,
+                    })?;
+                    Ok((id, row))
+                });
+                match parsed {
+                    Ok((id, row)) => valid.push(keep(id, row)),
+                    Err(invalid) => {
+                        self.invalid(kind.entity, invalid.upstream_id, invalid.reason, &raw)
+                            .await?
+                    }
+                }
+                self.count(kind.entity).fetched += 1;
+            }
+            self.stage((kind.batch)(valid)).await?;
+            done += 1;
+            self.progress(kind.stage, done, total, kind.entity).await?;
         }
+        self.stage_completed(kind.entity, kind.stage).await
     }
 
     async fn fetch_pages<T>(
@@ -688,7 +602,7 @@ impl Pipeline {
         let mut raw = Vec::new();
         let client = self.api.client.clone();
         client
-            .for_each_page(path, query, page_size, &self.tokens, &self.calls, |p| {
+            .for_each_page(path, query, page_size, &*self.tokens, &self.calls, |p| {
                 raw.extend(p)
             })
             .await?;

@@ -1,6 +1,7 @@
 //! The sync: freshness gate, single flight per account, the fetch pipeline, the write
 //! transaction, and the events that tell about it.
 
+mod analytics;
 pub(crate) mod background;
 mod engine;
 pub(crate) mod events;
