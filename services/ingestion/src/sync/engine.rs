@@ -60,6 +60,19 @@ const CREATIVE_METRICS: MetricStage<(i64, i64, AnalyticsRow)> = MetricStage {
     batch: Batch::CreativeMetrics,
 };
 
+/// One daily analytics record with the id of its pivot entity (`pivot_urn`: e.g.
+/// `sponsoredCampaign`), or why it is invalid with the record as received.
+fn parse_daily(raw: Value, pivot_urn: &str) -> Result<(i64, AnalyticsRow), (Invalid, Value)> {
+    let parsed = AnalyticsRow::parse(&raw).and_then(|row| {
+        let id = row.pivot_id(pivot_urn).map_err(|reason| Invalid {
+            upstream_id: None,
+            reason,
+        })?;
+        Ok((id, row))
+    });
+    parsed.map_err(|invalid| (invalid, raw))
+}
+
 /// The metrics window of a sync without an explicit range: a backfill the first time,
 /// then from the last synced day minus the restatement window. Days are UTC; the window
 /// ends yesterday, the last whole day.
@@ -552,30 +565,31 @@ impl Pipeline {
         let total = requests.len();
         let analytics = self.analytics();
         let in_flight = self.api.client.max_concurrency();
+        // Each response is parsed as soon as it arrives: a response waiting its turn holds
+        // typed rows, not JSON trees (only invalid records keep theirs, for sync_errors).
+        let pivot_urn = kind.pivot_urn;
         let mut responses = futures::stream::iter(requests)
             .map(|campaigns| {
                 let analytics = analytics.clone();
                 async move {
-                    analytics
+                    let rows = analytics
                         .campaigns(kind.pivot, campaigns, start, end, "DAILY")
-                        .await
+                        .await?;
+                    let parsed: Vec<_> = rows
+                        .into_iter()
+                        .map(|raw| parse_daily(raw, pivot_urn))
+                        .collect();
+                    Ok::<_, Error>(parsed)
                 }
             })
             .buffered(in_flight);
         let mut done = 0;
         while let Some(rows) = responses.next().await {
             let mut valid = Vec::new();
-            for raw in rows? {
-                let parsed = AnalyticsRow::parse(&raw).and_then(|row| {
-                    let id = row.pivot_id(kind.pivot_urn).map_err(|reason| Invalid {
-                        upstream_id: None,
-                        reason,
-                    })?;
-                    Ok((id, row))
-                });
+            for parsed in rows? {
                 match parsed {
                     Ok((id, row)) => valid.push(keep(id, row)),
-                    Err(invalid) => {
+                    Err((invalid, raw)) => {
                         self.invalid(kind.entity, invalid.upstream_id, invalid.reason, &raw)
                             .await?
                     }
