@@ -71,13 +71,6 @@ impl Config {
         I: IntoIterator<Item = S>,
         S: Into<std::ffi::OsString> + Clone,
     {
-        #[derive(clap::Parser)]
-        struct Flags {
-            #[command(flatten)]
-            config: Config,
-        }
-        let argv = std::iter::once(std::ffi::OsString::from("adsync-ingestion"))
-            .chain(flags.into_iter().map(Into::into));
-        <Flags as clap::Parser>::try_parse_from(argv).map(|f| f.config)
+        adsync_server::parse_flags("adsync-ingestion", flags)
     }
 }

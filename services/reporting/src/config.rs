@@ -35,13 +35,6 @@ impl Config {
         I: IntoIterator<Item = S>,
         S: Into<std::ffi::OsString> + Clone,
     {
-        #[derive(clap::Parser)]
-        struct Flags {
-            #[command(flatten)]
-            config: Config,
-        }
-        let argv = std::iter::once(std::ffi::OsString::from("adsync-reporting"))
-            .chain(flags.into_iter().map(Into::into));
-        <Flags as clap::Parser>::try_parse_from(argv).map(|f| f.config)
+        adsync_server::parse_flags("adsync-reporting", flags)
     }
 }

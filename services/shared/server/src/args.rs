@@ -26,3 +26,21 @@ pub enum LogFormat {
     /// One JSON object per line, for log pipelines.
     Json,
 }
+
+/// The `T` that binary `bin` would build from `flags` (and the environment), defaults
+/// included: how tests and tools configure a service exactly as its binary does.
+pub fn parse_flags<T, I, S>(bin: &str, flags: I) -> Result<T, clap::Error>
+where
+    T: clap::Args,
+    I: IntoIterator<Item = S>,
+    S: Into<std::ffi::OsString> + Clone,
+{
+    #[derive(clap::Parser)]
+    struct Flags<T: clap::Args> {
+        #[command(flatten)]
+        config: T,
+    }
+    let argv =
+        std::iter::once(std::ffi::OsString::from(bin)).chain(flags.into_iter().map(Into::into));
+    <Flags<T> as clap::Parser>::try_parse_from(argv).map(|f| f.config)
+}

@@ -16,7 +16,7 @@ mod shutdown;
 mod status;
 pub mod telemetry;
 
-pub use args::{LogFormat, ServerArgs};
+pub use args::{LogFormat, ServerArgs, parse_flags};
 pub use auth::{
     AuthLayer, Authenticator, Identity, MethodScopes, RemoteAuthArgs, RemoteAuthenticator,
 };
