@@ -7,11 +7,12 @@
 use std::future::Future;
 use std::time::{Duration, Instant};
 
-use adsync_e2e::bearer;
+use adsync_e2e::{Stack, bearer};
+use adsync_linkedin_sandbox::SandboxConfig;
 use adsync_proto::auth::Scope;
 use adsync_proto::reporting::reporting_service_client::ReportingServiceClient;
 use adsync_proto::reporting::*;
-use adsync_test_harness::TestServer;
+use adsync_test_harness::{TestDatabase, TestServer};
 use chrono::{Days, NaiveDate};
 use diesel::{QueryableByName, RunQueryDsl, sql_query};
 use tonic::transport::Channel;
@@ -35,6 +36,19 @@ pub(crate) struct Args {
     /// Print the executed plans of the hot queries.
     #[arg(long)]
     explain: bool,
+    /// Leave the synced database in place at the end and print its name, for `--warehouse`.
+    #[arg(long)]
+    keep: bool,
+    /// Load a database synced by an earlier `report --keep` (its name, on the same
+    /// PostgreSQL server) instead of syncing a new sandbox; the size flags are then unused.
+    #[arg(long, value_name = "DATABASE")]
+    warehouse: Option<String>,
+}
+
+#[derive(QueryableByName)]
+struct LastDay {
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Date>)]
+    day: Option<NaiveDate>,
 }
 
 #[derive(QueryableByName)]
@@ -260,9 +274,21 @@ async fn drive(
 }
 
 pub(crate) async fn run(args: Args) -> anyhow::Result<()> {
-    let seeded = Seeded::start(&args.size).await?;
-    let synced = seeded.sync_all(false).await?;
-    let stack = &seeded.stack;
+    let mut stack = match &args.warehouse {
+        Some(name) => {
+            println!("warehouse: database {name}, synced earlier");
+            Stack::start_on(TestDatabase::existing(name), SandboxConfig::default(), None).await
+        }
+        None => {
+            let seeded = Seeded::start(&args.size).await?;
+            let synced = seeded.sync_all(false).await?;
+            println!("synced in {:.1} s", synced.wall.as_secs_f64());
+            seeded.stack
+        }
+    };
+    if args.keep {
+        stack.db.keep();
+    }
     let mut conn = stack.db.connect();
     let rows = sql_query(
         "SELECT (SELECT count(*) FROM campaign_daily_metrics) \
@@ -270,10 +296,7 @@ pub(crate) async fn run(args: Args) -> anyhow::Result<()> {
     )
     .get_result::<N>(&mut conn)?
     .n;
-    println!(
-        "seeded: {rows} metric rows through the sync in {:.1} s",
-        synced.wall.as_secs_f64()
-    );
+    println!("warehouse: {rows} metric rows");
     sql_query("VACUUM ANALYZE").execute(&mut conn)?;
 
     // A reporting server as deployed: default pool and token cache (the stack's own
@@ -300,10 +323,13 @@ pub(crate) async fn run(args: Args) -> anyhow::Result<()> {
             .collect())
     };
     let pool = Pool {
-        accounts: seeded.accounts.clone(),
+        accounts: ids("SELECT id FROM ad_accounts ORDER BY id")?,
         campaigns: ids("SELECT id FROM campaigns ORDER BY id")?,
         creatives: ids("SELECT id FROM creatives ORDER BY id")?,
-        end: seeded.range.end_date.parse()?,
+        end: sql_query("SELECT max(date) AS day FROM campaign_daily_metrics")
+            .get_result::<LastDay>(&mut conn)?
+            .day
+            .ok_or_else(|| anyhow::anyhow!("the warehouse holds no metrics"))?,
     };
 
     if args.explain {
@@ -382,6 +408,12 @@ pub(crate) async fn run(args: Args) -> anyhow::Result<()> {
                 percentile_ms(&lat, 0.99)
             );
         }
+    }
+    if args.keep {
+        println!(
+            "\nkept the synced database: rerun with --warehouse {}",
+            stack.db.name()
+        );
     }
     Ok(())
 }

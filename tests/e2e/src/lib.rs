@@ -46,8 +46,18 @@ impl Stack {
         sandbox: SandboxConfig,
         service_token: Option<&str>,
     ) -> Stack {
-        let sandbox = Sandbox::start(sandbox).await.expect("sandbox");
         let db = TestDatabase::migrated(&all_migrations());
+        Stack::start_on(db, sandbox, service_token).await
+    }
+
+    /// As [`Stack::start`], on `db`: a fresh database, or one a benchmark kept (the
+    /// services apply any migration it lacks, as they would in production).
+    pub async fn start_on(
+        db: TestDatabase,
+        sandbox: SandboxConfig,
+        service_token: Option<&str>,
+    ) -> Stack {
+        let sandbox = Sandbox::start(sandbox).await.expect("sandbox");
         let clock = Clock::default();
         let admin = adsync_auth::bootstrap_token(
             &db_args(&db),

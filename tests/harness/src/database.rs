@@ -16,11 +16,13 @@ static TEMPLATES: Mutex<Option<HashMap<String, ()>>> = Mutex::new(None);
 /// Serialises template creation across processes (test binaries may run at once).
 const TEMPLATE_LOCK_KEY: i64 = 0x6164_7379_6e63_5450; // "adsyncTP"
 
-/// A database that exists for one test. Dropping it drops the database.
+/// A database that exists for one test. Dropping it drops the database, unless it is kept.
 #[derive(Debug)]
 pub struct TestDatabase {
     name: String,
     url: String,
+    /// Left in place on drop (see [`TestDatabase::keep`]).
+    kept: bool,
 }
 
 impl TestDatabase {
@@ -32,6 +34,7 @@ impl TestDatabase {
         TestDatabase {
             url: database_url(&name),
             name,
+            kept: false,
         }
     }
 
@@ -47,7 +50,25 @@ impl TestDatabase {
         TestDatabase {
             url: database_url(&name),
             name,
+            kept: false,
         }
+    }
+
+    /// A database made earlier (e.g. a benchmark's [`TestDatabase::keep`]), on the same
+    /// server, by name. It is left in place on drop.
+    pub fn existing(name: &str) -> TestDatabase {
+        crate::init_test_logging();
+        TestDatabase {
+            url: database_url(name),
+            name: name.to_owned(),
+            kept: true,
+        }
+    }
+
+    /// Leaves the database in place when this handle drops, so a later run can reuse it
+    /// with [`TestDatabase::existing`].
+    pub fn keep(&mut self) {
+        self.kept = true;
     }
 
     /// The database's URL.
@@ -92,6 +113,9 @@ impl TestDatabase {
 
 impl Drop for TestDatabase {
     fn drop(&mut self) {
+        if self.kept {
+            return;
+        }
         // FORCE ends any session the test left open (a server still shutting down).
         let mut conn = match PgConnection::establish(server_url()) {
             Ok(conn) => conn,
