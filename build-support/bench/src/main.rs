@@ -9,11 +9,16 @@
 //! PostgreSQL from TEST_DATABASE_URL/DATABASE_URL, or a throwaway cluster.
 
 mod measure;
+mod own_runtime;
 mod report;
 mod seed;
 mod sync;
 
 use clap::Parser;
+
+// The allocator the service binaries use, so the in-process services run as deployed.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[derive(Debug, Parser)]
 #[command(name = "adsync-bench")]

@@ -12,12 +12,13 @@ use adsync_linkedin_sandbox::SandboxConfig;
 use adsync_proto::auth::Scope;
 use adsync_proto::reporting::reporting_service_client::ReportingServiceClient;
 use adsync_proto::reporting::*;
-use adsync_test_harness::{TestDatabase, TestServer};
+use adsync_test_harness::TestDatabase;
 use chrono::{Days, NaiveDate};
 use diesel::{QueryableByName, RunQueryDsl, sql_query};
 use tonic::transport::Channel;
 
 use crate::measure::{N, percentile_ms};
+use crate::own_runtime::OwnRuntime;
 use crate::seed::{Seeded, SizeArgs};
 
 #[derive(Debug, clap::Args)]
@@ -43,6 +44,9 @@ pub(crate) struct Args {
     /// PostgreSQL server) instead of syncing a new sandbox; the size flags are then unused.
     #[arg(long, value_name = "DATABASE")]
     warehouse: Option<String>,
+    /// Run only the scenarios whose name contains this text (e.g. "GetSyncStatus").
+    #[arg(long)]
+    only: Option<String>,
 }
 
 #[derive(QueryableByName)]
@@ -312,7 +316,11 @@ pub(crate) async fn run(args: Args) -> anyhow::Result<()> {
             &stack.service_token,
         ])?
     };
-    let server = TestServer::start(|l, s| adsync_reporting::serve(config, l, s)).await;
+    let server = OwnRuntime::start("adsync-reporting", |listener, stop| {
+        adsync_reporting::serve(config, listener, async {
+            let _ = stop.await;
+        })
+    })?;
     let (token, _) = stack.token("bench-reader", &[Scope::ReportsRead]).await;
 
     let ids = |sql: &str| -> anyhow::Result<Vec<i64>> {
@@ -354,7 +362,15 @@ pub(crate) async fn run(args: Args) -> anyhow::Result<()> {
         clients.push(ReportingServiceClient::new(channel).max_decoding_message_size(64 << 20));
     }
     // Warm up: connections, the token cache, the database's buffers.
-    for scenario in SCENARIOS {
+    let scenarios: Vec<&'static str> = SCENARIOS
+        .into_iter()
+        .filter(|s| {
+            args.only
+                .as_ref()
+                .is_none_or(|only| s.contains(only.as_str()))
+        })
+        .collect();
+    for scenario in scenarios.iter().copied() {
         drive(scenario, &clients, &token, &pool, 2, None).await?;
     }
 
@@ -367,7 +383,7 @@ pub(crate) async fn run(args: Args) -> anyhow::Result<()> {
         "back to back (saturation)", "req/s", "p50 ms", "p99 ms"
     );
     let mut capacity = Vec::new();
-    for scenario in SCENARIOS {
+    for scenario in scenarios.iter().copied() {
         let (lat, wall) = drive(scenario, &clients, &token, &pool, args.requests, None).await?;
         let throughput = lat.len() as f64 / wall.as_secs_f64();
         capacity.push(throughput);
@@ -386,7 +402,7 @@ pub(crate) async fn run(args: Args) -> anyhow::Result<()> {
             "p99 ms"
         );
         let offered = rate * args.callers as f64;
-        for (scenario, capacity) in SCENARIOS.into_iter().zip(&capacity) {
+        for (scenario, capacity) in scenarios.iter().copied().zip(&capacity) {
             if offered > capacity * 0.9 {
                 // Latency grows without bound when more is offered than can be served.
                 println!("{scenario:<52} offered {offered:.0}/s is above its capacity: not run");

@@ -16,6 +16,9 @@ pub enum Error {
     Serve(#[from] adsync_server::ServeError),
     #[error("{0}")]
     Config(String),
+    /// A money sum too large to state exactly.
+    #[error("{0}")]
+    Amount(String),
     /// Bad input: a ready INVALID_ARGUMENT with its field violations.
     #[error("{}", .0.message())]
     Invalid(Box<Status>),
@@ -27,6 +30,12 @@ pub enum Error {
 impl From<Status> for Error {
     fn from(status: Status) -> Error {
         Error::Invalid(Box::new(status))
+    }
+}
+
+impl From<crate::decimal::OutOfRange> for Error {
+    fn from(e: crate::decimal::OutOfRange) -> Error {
+        Error::Amount(e.to_string())
     }
 }
 

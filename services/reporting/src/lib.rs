@@ -4,6 +4,7 @@
 //! The library exposes [`serve`]; `main.rs` only parses flags and calls it.
 
 mod config;
+mod decimal;
 mod error;
 mod explain;
 mod request;

@@ -4,6 +4,11 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+// Requests allocate many small buffers from many threads; mimalloc serves that with far
+// less contention and CPU than the system allocator (see the reporting benchmark).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// adsync reporting service: metrics from the synced ads data, read-only.
 #[derive(Debug, Parser)]
 #[command(name = "adsync-reporting", version, about)]

@@ -5,16 +5,16 @@ use adsync_proto::reporting::{
     DemographicPivot, DemographicSegment, GetDemographicsRequest, GetDemographicsResponse, Money,
 };
 use adsync_server::FieldViolations;
-use bigdecimal::BigDecimal;
 use chrono::{Datelike, Days, Months, NaiveDate};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Date, Nullable, Numeric, Text};
 
+use crate::decimal::Decimal;
 use crate::error::{DOMAIN, Error};
 use crate::request::{date_range, required_id};
 use crate::rpc::entities;
 use crate::service::ReportingApi;
-use crate::values::{percent, plain};
+use crate::values::percent;
 
 /// The `pivot` value ingestion stores for each pivot.
 fn stored_pivot(pivot: DemographicPivot) -> Option<&'static str> {
@@ -68,7 +68,7 @@ struct SegmentRow {
     #[diesel(sql_type = BigInt)]
     clicks: i64,
     #[diesel(sql_type = Numeric)]
-    cost: BigDecimal,
+    cost: Decimal,
     #[diesel(sql_type = BigInt)]
     total_impressions: i64,
 }
@@ -157,7 +157,7 @@ impl ReportingApi {
                     clicks: r.clicks,
                     cost: Some(Money {
                         currency_code: currency.clone(),
-                        amount: plain(&r.cost),
+                        amount: r.cost.plain(),
                     }),
                     share_of_impressions_percent: percent(r.impressions, r.total_impressions, 2),
                     ctr_percent: percent(r.clicks, r.impressions, 4),

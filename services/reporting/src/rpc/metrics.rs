@@ -4,7 +4,6 @@
 //! prepared statement and sum them into periods here, exactly.
 
 use std::collections::HashMap;
-use std::collections::hash_map::Entry;
 
 use adsync_proto::reporting::{
     GetCampaignMetricsRequest, GetCampaignMetricsResponse, GetCreativeMetricsRequest,
@@ -61,18 +60,55 @@ impl Grain {
     }
 }
 
-/// The periods of `range`: (the period's own start, the key the database groups by;
-/// first day and last day, both clipped to the range).
-fn periods(range: DateRange, grain: Grain) -> Vec<(NaiveDate, NaiveDate, NaiveDate)> {
+/// One period of a series: the key the days are grouped by (the period's own start) and
+/// its first and last day, both clipped to the range, as the reply prints them.
+struct Period {
+    key: NaiveDate,
+    first: String,
+    last: String,
+}
+
+/// The periods of `range`, in order.
+fn periods(range: DateRange, grain: Grain) -> Vec<Period> {
     let mut out = Vec::new();
     let mut start = grain.start(range.start);
     while start <= range.end {
         let next = grain.next(start);
         let last = (next - Days::new(1)).min(range.end);
-        out.push((start, start.max(range.start), last));
+        out.push(Period {
+            key: start,
+            first: iso_date(start.max(range.start)),
+            last: iso_date(last),
+        });
         start = next;
     }
     out
+}
+
+/// `d` as YYYY-MM-DD, written directly (a year's series prints hundreds of dates).
+fn iso_date(d: NaiveDate) -> String {
+    let (y, m, day) = (d.year(), d.month(), d.day());
+    if !(0..=9999).contains(&y) {
+        return d.to_string();
+    }
+    let digit = |n: u32| char::from(b'0' + n as u8);
+    let y = y as u32;
+    let mut s = String::with_capacity(10);
+    for c in [
+        digit(y / 1000),
+        digit(y / 100 % 10),
+        digit(y / 10 % 10),
+        digit(y % 10),
+        '-',
+        digit(m / 10),
+        digit(m % 10),
+        '-',
+        digit(day / 10),
+        digit(day % 10),
+    ] {
+        s.push(c);
+    }
+    s
 }
 
 /// The stored days of `ids` in `range` from metric table `$table` keyed by `$key`, as
@@ -281,48 +317,57 @@ impl ReportingApi {
                 ids: unknown,
             });
         }
-        let mut by_period: HashMap<(i64, NaiveDate), Sums> = HashMap::new();
+        // Each id's periods, in one table: a day lands in its period by binary search.
+        let periods = periods(range, grain);
+        let position: HashMap<i64, usize> =
+            ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+        let mut cells: Vec<Option<Sums>> = vec![None; ids.len() * periods.len()];
         for (id, day, sums) in days {
-            match by_period.entry((id, grain.start(day))) {
-                Entry::Occupied(mut e) => e.get_mut().add(&sums),
-                Entry::Vacant(e) => {
-                    e.insert(sums);
-                }
+            let key = grain.start(day);
+            let (Some(row), Ok(column)) = (
+                position.get(&id),
+                periods.binary_search_by_key(&key, |p| p.key),
+            ) else {
+                continue;
+            };
+            match &mut cells[row * periods.len() + column] {
+                Some(cell) => cell.add(&sums)?,
+                empty => *empty = Some(sums),
             }
         }
-        let periods = periods(range, grain);
-        Ok(ids
-            .iter()
-            .map(|id| {
+        ids.iter()
+            .zip(cells.chunks(periods.len().max(1)))
+            .map(|(id, cells)| {
                 let entity = entities.remove(id).expect("checked above");
                 let currency = entity.currency.as_deref().unwrap_or_default();
                 let mut total = Sums::default();
                 let points = periods
                     .iter()
-                    .map(|(key, first, last)| {
-                        let values = match by_period.get(&(*id, *key)) {
+                    .zip(cells)
+                    .map(|(period, cell)| {
+                        let values = match cell {
                             Some(sums) => {
-                                total.add(sums);
-                                sums.to_proto(currency)
+                                total.add(sums)?;
+                                sums.to_proto(currency)?
                             }
                             None => zero(currency),
                         };
-                        MetricPoint {
-                            period_start: first.to_string(),
-                            period_end: last.to_string(),
+                        Ok(MetricPoint {
+                            period_start: period.first.clone(),
+                            period_end: period.last.clone(),
                             values: Some(values),
-                        }
+                        })
                     })
-                    .collect();
-                MetricSeries {
+                    .collect::<Result<_, Error>>()?;
+                Ok(MetricSeries {
                     id: *id,
                     name: entity.name,
                     account_id: entity.account_id,
                     points,
-                    total: Some(total.to_proto(currency)),
-                }
+                    total: Some(total.to_proto(currency)?),
+                })
             })
-            .collect())
+            .collect()
     }
 }
 
@@ -342,7 +387,7 @@ mod tests {
         };
         let months: Vec<_> = periods(range, Grain::Month)
             .into_iter()
-            .map(|(k, a, b)| (k.to_string(), a.to_string(), b.to_string()))
+            .map(|p| (p.key.to_string(), p.first, p.last))
             .collect();
         assert_eq!(
             months,
@@ -354,15 +399,27 @@ mod tests {
             .map(|(k, a, b)| (k.to_owned(), a.to_owned(), b.to_owned()))
         );
         // 2026-01-28 is a Wednesday: its ISO week began Monday 2026-01-26.
-        let weeks = periods(range, Grain::Week);
+        let weeks: Vec<_> = periods(range, Grain::Week)
+            .into_iter()
+            .map(|p| (p.key, p.first, p.last))
+            .collect();
         assert_eq!(
             weeks[0],
-            (d("2026-01-26"), d("2026-01-28"), d("2026-02-01"))
+            (
+                d("2026-01-26"),
+                "2026-01-28".to_owned(),
+                "2026-02-01".to_owned()
+            )
         );
         assert_eq!(
             weeks.last().unwrap(),
-            &(d("2026-03-02"), d("2026-03-02"), d("2026-03-03"))
+            &(
+                d("2026-03-02"),
+                "2026-03-02".to_owned(),
+                "2026-03-03".to_owned()
+            )
         );
         assert_eq!(periods(range, Grain::Day).len(), 35);
+        assert_eq!(iso_date(d("0987-06-05")), "0987-06-05");
     }
 }

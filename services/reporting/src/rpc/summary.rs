@@ -107,7 +107,7 @@ impl ReportingApi {
         let currency = account.currency().to_owned();
         let mut totals = Sums::default();
         for c in &sums {
-            totals.add(&c.sums);
+            totals.add(&c.sums)?;
         }
         let names: HashMap<i64, (String, String)> =
             names.into_iter().map(|(id, n, s)| (id, (n, s))).collect();
@@ -119,20 +119,20 @@ impl ReportingApi {
         });
         Ok(GetAccountSummaryResponse {
             account: Some(account.to_proto()),
-            totals: Some(totals.to_proto(&currency)),
+            totals: Some(totals.to_proto(&currency)?),
             top_campaigns: sums
                 .iter()
                 .take(top as usize)
                 .map(|c| {
                     let (name, status) = names.get(&c.campaign_id).cloned().unwrap_or_default();
-                    CampaignTotal {
+                    Ok(CampaignTotal {
                         campaign_id: c.campaign_id,
                         name,
                         status,
-                        values: Some(c.sums.to_proto(&currency)),
-                    }
+                        values: Some(c.sums.to_proto(&currency)?),
+                    })
                 })
-                .collect(),
+                .collect::<Result<_, Error>>()?,
             active_campaigns: names.values().filter(|(_, s)| s == "ACTIVE").count() as i64,
             campaigns_with_delivery: sums.iter().filter(|c| c.sums.impressions > 0).count() as i64,
         })
