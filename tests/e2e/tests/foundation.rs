@@ -11,6 +11,7 @@ use diesel::pg::Pg;
 use diesel::{QueryableByName, RunQueryDsl, sql_query};
 
 const ALL_TABLES: &[&str] = &[
+    "account_row_counts",
     "ad_accounts",
     "api_tokens",
     "audience_demographics",
@@ -79,11 +80,11 @@ fn migrations_apply_on_an_empty_database_and_revert_cleanly() {
     assert!(db.tables().is_empty());
 
     let applied = run_migrations(&mut conn, &all_migrations()).expect("up");
-    assert_eq!(applied.len(), 6);
+    assert_eq!(applied.len(), 7);
     assert_eq!(db.tables(), ALL_TABLES);
 
     let reverted = revert_all_migrations(&mut conn, &all_migrations()).expect("down");
-    assert_eq!(reverted.len(), 6);
+    assert_eq!(reverted.len(), 7);
     assert!(db.tables().is_empty(), "left behind: {:?}", db.tables());
 
     // And up again: down.sql left nothing that blocks a re-run.
@@ -98,6 +99,83 @@ fn migrations_apply_on_an_empty_database_and_revert_cleanly() {
 
 /// Services can share a database, and Diesel keeps one migrations table: a version used
 /// by two services would make the second service's migration silently "already applied".
+/// `account_row_counts` per account for `table`, against a real count.
+fn row_counts(conn: &mut diesel::PgConnection, table: &str) -> Vec<(i64, i64, i64)> {
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        account_id: i64,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        kept: i64,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        counted: i64,
+    }
+    sql_query(format!(
+        "SELECT a.id AS account_id, \
+                COALESCE((SELECT row_count FROM account_row_counts n \
+                          WHERE n.account_id = a.id AND n.table_name = '{table}'), 0) AS kept, \
+                (SELECT count(*) FROM {table} t WHERE t.account_id = a.id) AS counted \
+         FROM ad_accounts a ORDER BY a.id"
+    ))
+    .load::<Row>(conn)
+    .unwrap()
+    .into_iter()
+    .map(|r| (r.account_id, r.kept, r.counted))
+    .collect()
+}
+
+#[test]
+fn row_counts_stay_exact_under_every_kind_of_write() {
+    let db = TestDatabase::migrated(&all_migrations());
+    let mut conn = db.connect();
+    let run = |conn: &mut diesel::PgConnection, sql: &str| {
+        sql_query(sql).execute(conn).unwrap();
+    };
+    let exact = |conn: &mut diesel::PgConnection, expected: [(i64, i64); 2]| {
+        let counts = row_counts(conn, "campaign_groups");
+        for ((account, kept, counted), (want_account, want)) in counts.into_iter().zip(expected) {
+            assert_eq!((account, kept, counted), (want_account, want, want));
+        }
+    };
+    run(
+        &mut conn,
+        "INSERT INTO ad_accounts (id, name, status) VALUES (1, 'A', 'ACTIVE'), (2, 'B', 'ACTIVE')",
+    );
+    // One statement, rows of two accounts.
+    run(
+        &mut conn,
+        "INSERT INTO campaign_groups (id, account_id, name, status) \
+         SELECT g, 1 + g % 2, 'g', 'ACTIVE' FROM generate_series(1, 1001) g",
+    );
+    exact(&mut conn, [(1, 500), (2, 501)]);
+    run(&mut conn, "DELETE FROM campaign_groups WHERE id <= 100");
+    exact(&mut conn, [(1, 450), (2, 451)]);
+    // Updates that keep the account change nothing; moving rows does.
+    run(&mut conn, "UPDATE campaign_groups SET name = 'renamed'");
+    exact(&mut conn, [(1, 450), (2, 451)]);
+    run(
+        &mut conn,
+        "UPDATE campaign_groups SET account_id = 1 WHERE account_id = 2 AND id <= 200",
+    );
+    exact(&mut conn, [(1, 500), (2, 401)]);
+    // An upsert counts only the rows it inserted.
+    run(
+        &mut conn,
+        "INSERT INTO campaign_groups (id, account_id, name, status) \
+         SELECT g, 2, 'g', 'ACTIVE' FROM generate_series(1001, 1010) g \
+         ON CONFLICT (id) DO UPDATE SET name = 'upserted'",
+    );
+    exact(&mut conn, [(1, 500), (2, 410)]);
+    // Inside a transaction that rolls back, the counts roll back with the rows.
+    run(&mut conn, "BEGIN");
+    run(&mut conn, "DELETE FROM campaign_groups");
+    exact(&mut conn, [(1, 0), (2, 0)]);
+    run(&mut conn, "ROLLBACK");
+    exact(&mut conn, [(1, 500), (2, 410)]);
+    run(&mut conn, "TRUNCATE campaign_groups");
+    exact(&mut conn, [(1, 0), (2, 0)]);
+}
+
 #[test]
 fn migration_versions_are_unique_across_services() {
     let mut seen = HashSet::new();

@@ -1,5 +1,6 @@
 //! GetSyncStatus: per account, its last run, the age of its data against the freshness
-//! TTL, and its row counts. Every count is an index lookup by account id.
+//! TTL, and its row counts. Each is an index lookup by account id; the counts are read
+//! from `account_row_counts`, which the tables' own triggers keep exact.
 
 use adsync_proto::reporting::{
     AccountSyncStatus, GetSyncStatusRequest, GetSyncStatusResponse, TableCounts,
@@ -69,7 +70,8 @@ fn add(total: &mut TableCounts, c: &TableCounts) {
 }
 
 /// Every account adsync knows: synced ones (`ad_accounts`) and discovered ones not yet
-/// synced (`sync_accounts`), with their last run, last successful run and counts.
+/// synced (`sync_accounts`), with their last run, last successful run and counts (kept
+/// exact in `account_row_counts` by triggers on each table, so none is counted here).
 const STATUS_SQL: &str = "\
     SELECT k.id AS account_id, COALESCE(a.name, s.name) AS account_name, \
            COALESCE(a.status, s.status) AS account_status, a.currency, a.type AS account_type, \
@@ -82,21 +84,23 @@ const STATUS_SQL: &str = "\
             WHERE r.account_id = k.id AND r.status IN ('success', 'partial')) AS last_success_time, \
            (SELECT max(m.date) FROM campaign_daily_metrics m WHERE m.account_id = k.id) \
              AS last_metric_date, \
-           (SELECT count(*) FROM campaign_groups t WHERE t.account_id = k.id) AS campaign_groups, \
-           (SELECT count(*) FROM campaigns t WHERE t.account_id = k.id) AS campaigns, \
-           (SELECT count(*) FROM creatives t WHERE t.account_id = k.id) AS creatives, \
-           (SELECT count(*) FROM campaign_daily_metrics t WHERE t.account_id = k.id) \
-             AS campaign_daily_metrics, \
-           (SELECT count(*) FROM creative_daily_metrics t WHERE t.account_id = k.id) \
-             AS creative_daily_metrics, \
-           (SELECT count(*) FROM audience_demographics t WHERE t.account_id = k.id) AS demographics, \
-           (SELECT count(*) FROM sync_errors t WHERE t.account_id = k.id) AS sync_errors \
+           counts.* \
     FROM (SELECT id FROM ad_accounts UNION SELECT account_id FROM sync_accounts) k \
     LEFT JOIN ad_accounts a ON a.id = k.id \
     LEFT JOIN sync_accounts s ON s.account_id = k.id \
     LEFT JOIN LATERAL (SELECT r.id, r.status, r.created_at FROM sync_runs r \
                        WHERE r.account_id = k.id ORDER BY r.created_at DESC, r.id DESC LIMIT 1) \
       last_run ON true \
+    LEFT JOIN LATERAL ( \
+       SELECT \
+         COALESCE(sum(n.row_count) FILTER (WHERE n.table_name = 'campaign_groups'), 0)::int8 AS campaign_groups, \
+         COALESCE(sum(n.row_count) FILTER (WHERE n.table_name = 'campaigns'), 0)::int8 AS campaigns, \
+         COALESCE(sum(n.row_count) FILTER (WHERE n.table_name = 'creatives'), 0)::int8 AS creatives, \
+         COALESCE(sum(n.row_count) FILTER (WHERE n.table_name = 'campaign_daily_metrics'), 0)::int8 AS campaign_daily_metrics, \
+         COALESCE(sum(n.row_count) FILTER (WHERE n.table_name = 'creative_daily_metrics'), 0)::int8 AS creative_daily_metrics, \
+         COALESCE(sum(n.row_count) FILTER (WHERE n.table_name = 'audience_demographics'), 0)::int8 AS demographics, \
+         COALESCE(sum(n.row_count) FILTER (WHERE n.table_name = 'sync_errors'), 0)::int8 AS sync_errors \
+       FROM account_row_counts n WHERE n.account_id = k.id) counts ON true \
     WHERE $1::int8 IS NULL OR k.id = $1 \
     ORDER BY k.id";
 

@@ -1,6 +1,14 @@
 // @generated automatically by Diesel CLI.
 
 diesel::table! {
+    account_row_counts (account_id, table_name) {
+        account_id -> Int8,
+        table_name -> Text,
+        row_count -> Int8,
+    }
+}
+
+diesel::table! {
     ad_accounts (id) {
         id -> Int8,
         name -> Text,
@@ -212,6 +220,7 @@ diesel::joinable!(sync_errors -> sync_runs (run_id));
 diesel::joinable!(sync_events -> sync_runs (run_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    account_row_counts,
     ad_accounts,
     audience_demographics,
     campaign_daily_metrics,
