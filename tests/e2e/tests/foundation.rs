@@ -17,6 +17,7 @@ const ALL_TABLES: &[&str] = &[
     "audience_demographics",
     "campaign_daily_metrics",
     "campaign_groups",
+    "campaign_monthly_metrics",
     "campaigns",
     "creative_daily_metrics",
     "creatives",
@@ -80,11 +81,11 @@ fn migrations_apply_on_an_empty_database_and_revert_cleanly() {
     assert!(db.tables().is_empty());
 
     let applied = run_migrations(&mut conn, &all_migrations()).expect("up");
-    assert_eq!(applied.len(), 7);
+    assert_eq!(applied.len(), 8);
     assert_eq!(db.tables(), ALL_TABLES);
 
     let reverted = revert_all_migrations(&mut conn, &all_migrations()).expect("down");
-    assert_eq!(reverted.len(), 7);
+    assert_eq!(reverted.len(), 8);
     assert!(db.tables().is_empty(), "left behind: {:?}", db.tables());
 
     // And up again: down.sql left nothing that blocks a re-run.
@@ -174,6 +175,93 @@ fn row_counts_stay_exact_under_every_kind_of_write() {
     exact(&mut conn, [(1, 500), (2, 410)]);
     run(&mut conn, "TRUNCATE campaign_groups");
     exact(&mut conn, [(1, 0), (2, 0)]);
+}
+
+/// Rows of `campaign_monthly_metrics` that differ from summing the stored days again
+/// (both ways), as text; empty when the months are exact.
+fn monthly_drift(conn: &mut diesel::PgConnection) -> Vec<String> {
+    #[derive(QueryableByName)]
+    struct Drift {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        row: String,
+    }
+    let summed = "SELECT account_id, date_trunc('month', date)::date AS month, campaign_id, \
+                  count(*)::int8 AS days, sum(impressions)::int8 AS impressions, \
+                  sum(clicks)::int8 AS clicks, sum(cost) AS cost, sum(sends)::int8 AS sends \
+                  FROM campaign_daily_metrics GROUP BY 1, 2, 3";
+    let kept = "SELECT account_id, month, campaign_id, days, impressions, clicks, cost, sends \
+                FROM campaign_monthly_metrics";
+    sql_query(format!(
+        "SELECT x::text AS row FROM (({summed}) EXCEPT ({kept})) x \
+         UNION ALL SELECT y::text FROM (({kept}) EXCEPT ({summed})) y"
+    ))
+    .load::<Drift>(conn)
+    .unwrap()
+    .into_iter()
+    .map(|d| d.row)
+    .collect()
+}
+
+#[test]
+fn monthly_sums_stay_exact_under_every_kind_of_write() {
+    let db = TestDatabase::migrated(&all_migrations());
+    let mut conn = db.connect();
+    let mut run = |sql: &str| {
+        sql_query(sql).execute(&mut conn).unwrap();
+        monthly_drift(&mut conn)
+    };
+    run("INSERT INTO ad_accounts (id, name, status) VALUES (1, 'A', 'ACTIVE'), (2, 'B', 'ACTIVE')");
+    run("INSERT INTO campaigns (id, account_id, name, status) \
+         VALUES (10, 1, 'a', 'ACTIVE'), (11, 1, 'b', 'ACTIVE'), (20, 2, 'c', 'ACTIVE')");
+    let none: Vec<String> = Vec::new();
+    // Three months of days, costs with up to six places, in one statement.
+    assert_eq!(
+        run("INSERT INTO campaign_daily_metrics \
+               (campaign_id, date, account_id, impressions, clicks, cost, sends) \
+             SELECT c.id, d::date, c.account_id, 100 + c.id, c.id % 7, \
+                    round((c.id * 1.000001 + extract(day FROM d)::numeric / 3)::numeric, 6), 1 \
+             FROM campaigns c, generate_series('2026-01-15'::date, '2026-03-31', '1 day') d"),
+        none
+    );
+    // A restated range (a sync's update of changed days), then the same values again.
+    for _ in 0..2 {
+        assert_eq!(
+            run(
+                "UPDATE campaign_daily_metrics SET impressions = impressions * 2, cost = cost + 0.5 \
+                 WHERE date BETWEEN '2026-02-20' AND '2026-03-05'"
+            ),
+            none
+        );
+    }
+    assert_eq!(
+        run("UPDATE campaign_daily_metrics SET cost = cost WHERE campaign_id = 10"),
+        none
+    );
+    // Deleting every day of a month removes its row; deleting some days adjusts it.
+    assert_eq!(
+        run("DELETE FROM campaign_daily_metrics WHERE campaign_id = 11 AND date < '2026-02-01'"),
+        none
+    );
+    assert_eq!(
+        run("DELETE FROM campaign_daily_metrics WHERE date IN ('2026-03-01', '2026-03-31')"),
+        none
+    );
+    // An upsert as the sync writes: some rows new, some replaced.
+    assert_eq!(
+        run(
+            "INSERT INTO campaign_daily_metrics (campaign_id, date, account_id, impressions, cost) \
+             SELECT 20, d::date, 2, 5, 0.25 \
+             FROM generate_series('2026-03-25'::date, '2026-04-03', '1 day') d \
+             ON CONFLICT (campaign_id, date) DO UPDATE SET impressions = EXCLUDED.impressions, \
+                                                        cost = EXCLUDED.cost"
+        ),
+        none
+    );
+    assert_eq!(run("TRUNCATE campaign_daily_metrics"), none);
+    assert_eq!(
+        run("SELECT count(*) FROM campaign_monthly_metrics HAVING count(*) > 0"),
+        none
+    );
 }
 
 #[test]

@@ -448,58 +448,65 @@ async fn summary_demographics_audit_and_sync_status_equal_the_ground_truth() {
     let currency = s.currency(account);
     let campaigns = truth.campaigns(account);
 
-    // Account summary over the last 30 days.
-    let (start, end) = (s.last - Days::new(29), s.last);
-    let summary = client
-        .get_account_summary(bearer(
-            GetAccountSummaryRequest {
-                account_id: account,
-                start_date: start.to_string(),
-                end_date: end.to_string(),
-                top_campaigns: 3,
-            },
-            &s.reader,
-        ))
-        .await
-        .unwrap()
-        .into_inner();
-    let per_campaign: Vec<(i64, Metrics)> = campaigns
-        .iter()
-        .map(|c| (c.id, truth.campaign_total(c.id, start, end)))
-        .collect();
-    let mut total = Metrics::default();
-    for (_, m) in &per_campaign {
-        total.add(m);
-    }
-    assert_eq!(summary.totals.unwrap(), expected(&total, &currency));
-    assert_eq!(summary.account.unwrap().account_id, account);
-    let mut by_cost: Vec<_> = per_campaign
-        .iter()
-        .filter(|(_, m)| m.impressions > 0 || m.cost_micros > 0)
-        .collect();
-    by_cost.sort_by_key(|(id, m)| (-m.cost_micros, *id));
-    let top: Vec<_> = summary
-        .top_campaigns
-        .iter()
-        .map(|t| (t.campaign_id, t.values.clone().unwrap()))
-        .collect();
-    let want: Vec<_> = by_cost
-        .iter()
-        .take(3)
-        .map(|(id, m)| (*id, expected(m, &currency)))
-        .collect();
-    assert_eq!(top, want);
-    assert_eq!(
-        summary.active_campaigns,
-        campaigns.iter().filter(|c| c.status == "ACTIVE").count() as i64
-    );
-    assert_eq!(
-        summary.campaigns_with_delivery,
-        per_campaign
+    // Account summary over the last 30 days, the whole history (whole months with cut
+    // months at both ends) and exactly the last whole month.
+    let last_month_end = s.last.with_day(1).unwrap() - Days::new(1);
+    for (start, end) in [
+        (s.last - Days::new(29), s.last),
+        (s.first, s.last),
+        (last_month_end.with_day(1).unwrap(), last_month_end),
+    ] {
+        let summary = client
+            .get_account_summary(bearer(
+                GetAccountSummaryRequest {
+                    account_id: account,
+                    start_date: start.to_string(),
+                    end_date: end.to_string(),
+                    top_campaigns: 3,
+                },
+                &s.reader,
+            ))
+            .await
+            .unwrap()
+            .into_inner();
+        let per_campaign: Vec<(i64, Metrics)> = campaigns
             .iter()
-            .filter(|(_, m)| m.impressions > 0)
-            .count() as i64
-    );
+            .map(|c| (c.id, truth.campaign_total(c.id, start, end)))
+            .collect();
+        let mut total = Metrics::default();
+        for (_, m) in &per_campaign {
+            total.add(m);
+        }
+        assert_eq!(summary.totals.unwrap(), expected(&total, &currency));
+        assert_eq!(summary.account.unwrap().account_id, account);
+        let mut by_cost: Vec<_> = per_campaign
+            .iter()
+            .filter(|(_, m)| m.impressions > 0 || m.cost_micros > 0)
+            .collect();
+        by_cost.sort_by_key(|(id, m)| (-m.cost_micros, *id));
+        let top: Vec<_> = summary
+            .top_campaigns
+            .iter()
+            .map(|t| (t.campaign_id, t.values.clone().unwrap()))
+            .collect();
+        let want: Vec<_> = by_cost
+            .iter()
+            .take(3)
+            .map(|(id, m)| (*id, expected(m, &currency)))
+            .collect();
+        assert_eq!(top, want);
+        assert_eq!(
+            summary.active_campaigns,
+            campaigns.iter().filter(|c| c.status == "ACTIVE").count() as i64
+        );
+        assert_eq!(
+            summary.campaigns_with_delivery,
+            per_campaign
+                .iter()
+                .filter(|(_, m)| m.impressions > 0)
+                .count() as i64
+        );
+    }
 
     // Demographics over the last two whole months, asked with a range inside them.
     let this_month = s.last.with_day(1).unwrap();

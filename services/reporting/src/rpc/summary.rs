@@ -1,19 +1,19 @@
 //! GetAccountSummary: an account's totals over a range, its top campaigns by cost, and
-//! how many campaigns are active and how many delivered. One aggregate per campaign over
-//! the metric table's (account_id, date) index; totals and the ranking are derived from
-//! those sums here (exactly), in one read-only snapshot.
+//! how many campaigns are active and how many delivered. One aggregate per campaign, over
+//! the range's whole months (pre-summed) and its remaining days; totals and the ranking
+//! are derived from those sums here (exactly), in one read-only snapshot.
 
 use std::collections::HashMap;
 
 use adsync_proto::reporting::{CampaignTotal, GetAccountSummaryRequest, GetAccountSummaryResponse};
 use adsync_server::FieldViolations;
-use chrono::NaiveDate;
+use chrono::{Datelike, Days, Months, NaiveDate};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Date};
 
 use crate::error::{DOMAIN, Error};
 use crate::explain::{explained, text};
-use crate::request::{date_range, required_id};
+use crate::request::{DateRange, date_range, required_id};
 use crate::rpc::entities;
 use crate::service::ReportingApi;
 use crate::values::{SUM_COLUMNS, Sums};
@@ -21,14 +21,59 @@ use crate::values::{SUM_COLUMNS, Sums};
 const DEFAULT_TOP: i64 = 5;
 const MAX_TOP: i64 = 50;
 
-/// Account `$1`'s sums per campaign over days `$2..=$3`.
+/// The metric columns, as both the daily and the monthly table name them.
+const METRICS: &str = "campaign_id, impressions, clicks, cost, landing_page_clicks, \
+    external_website_conversions, one_click_leads, likes, comments, shares, follows, opens, sends";
+
+/// Account `$1`'s sums per campaign over days `$2..=$3`: the whole months `$4..$5` from
+/// `campaign_monthly_metrics` (twelve rows a campaign for a year, not 365), the days before
+/// and after them from `campaign_daily_metrics`. Every part is a range of an index.
 fn per_campaign_sql() -> String {
     format!(
-        "SELECT m.campaign_id, {SUM_COLUMNS} \
-         FROM campaign_daily_metrics m \
-         WHERE m.account_id = $1 AND m.date BETWEEN $2 AND $3 \
+        "SELECT m.campaign_id, {SUM_COLUMNS} FROM ( \
+           SELECT {METRICS} FROM campaign_monthly_metrics \
+           WHERE account_id = $1 AND month >= $4 AND month < $5 \
+           UNION ALL \
+           SELECT {METRICS} FROM campaign_daily_metrics \
+           WHERE account_id = $1 AND date >= $2 AND date < $4 \
+           UNION ALL \
+           SELECT {METRICS} FROM campaign_daily_metrics \
+           WHERE account_id = $1 AND date >= $5 AND date <= $3) m \
          GROUP BY m.campaign_id"
     )
+}
+
+/// The calendar months wholly inside `range`, as first day .. first day after; when
+/// there is none, an empty span after the range (so the days cover all of it).
+fn whole_months(range: DateRange) -> (NaiveDate, NaiveDate) {
+    let after = range.end + Days::new(1);
+    let first = if range.start.day() == 1 {
+        range.start
+    } else {
+        range.start.with_day(1).expect("day 1") + Months::new(1)
+    };
+    let end = after.with_day(1).expect("day 1");
+    if first < end {
+        (first, end)
+    } else {
+        (after, after)
+    }
+}
+
+/// Account `account_id`'s sums per campaign over `range`.
+fn per_campaign(
+    conn: &mut PgConnection,
+    account_id: i64,
+    range: DateRange,
+) -> QueryResult<Vec<CampaignSums>> {
+    let (months_from, months_to) = whole_months(range);
+    diesel::sql_query(per_campaign_sql())
+        .bind::<BigInt, _>(account_id)
+        .bind::<Date, _>(range.start)
+        .bind::<Date, _>(range.end)
+        .bind::<Date, _>(months_from)
+        .bind::<Date, _>(months_to)
+        .load(conn)
 }
 
 /// The plan of the summary's aggregate over `start..=end`, for `adsync-bench report --explain`.
@@ -38,10 +83,13 @@ pub(crate) fn explain(
     start: NaiveDate,
     end: NaiveDate,
 ) -> QueryResult<String> {
+    let (months_from, months_to) = whole_months(DateRange { start, end });
     let lines = diesel::sql_query(explained(&per_campaign_sql()))
         .bind::<BigInt, _>(account_id)
         .bind::<Date, _>(start)
         .bind::<Date, _>(end)
+        .bind::<Date, _>(months_from)
+        .bind::<Date, _>(months_to)
         .load(conn)?;
     Ok(text(lines))
 }
@@ -88,11 +136,7 @@ impl ReportingApi {
                             .filter(campaigns::account_id.eq(account_id))
                             .select((campaigns::id, campaigns::name, campaigns::status))
                             .load(conn)?;
-                        let sums: Vec<CampaignSums> = diesel::sql_query(per_campaign_sql())
-                            .bind::<BigInt, _>(account_id)
-                            .bind::<Date, _>(range.start)
-                            .bind::<Date, _>(range.end)
-                            .load(conn)?;
+                        let sums = per_campaign(conn, account_id, range)?;
                         Ok::<_, diesel::result::Error>(Some((account, names, sums)))
                     })
                     .map_err(Error::from)
@@ -136,5 +180,46 @@ impl ReportingApi {
             active_campaigns: names.values().filter(|(_, s)| s == "ACTIVE").count() as i64,
             campaigns_with_delivery: sums.iter().filter(|c| c.sums.impressions > 0).count() as i64,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn span(start: &str, end: &str) -> (String, String) {
+        let (a, b) = whole_months(DateRange {
+            start: start.parse().unwrap(),
+            end: end.parse().unwrap(),
+        });
+        (a.to_string(), b.to_string())
+    }
+
+    #[test]
+    fn whole_months_are_the_ones_the_range_covers_entirely() {
+        // A year ending on the 1st: eleven whole months, a cut month at each end.
+        assert_eq!(
+            span("2025-12-02", "2026-12-01"),
+            ("2026-01-01".into(), "2026-12-01".into())
+        );
+        // Exactly calendar months.
+        assert_eq!(
+            span("2026-01-01", "2026-03-31"),
+            ("2026-01-01".into(), "2026-04-01".into())
+        );
+        // February of a leap year, whole.
+        assert_eq!(
+            span("2028-02-01", "2028-02-29"),
+            ("2028-02-01".into(), "2028-03-01".into())
+        );
+        // Within one month, or across two without a whole one: days only.
+        assert_eq!(
+            span("2026-11-02", "2026-12-01"),
+            ("2026-12-02".into(), "2026-12-02".into())
+        );
+        assert_eq!(
+            span("2026-11-05", "2026-11-05"),
+            ("2026-11-06".into(), "2026-11-06".into())
+        );
     }
 }

@@ -62,6 +62,27 @@ diesel::table! {
 }
 
 diesel::table! {
+    campaign_monthly_metrics (account_id, month, campaign_id) {
+        account_id -> Int8,
+        month -> Date,
+        campaign_id -> Int8,
+        days -> Int8,
+        impressions -> Int8,
+        clicks -> Int8,
+        cost -> Numeric,
+        landing_page_clicks -> Int8,
+        external_website_conversions -> Int8,
+        one_click_leads -> Int8,
+        likes -> Int8,
+        comments -> Int8,
+        shares -> Int8,
+        follows -> Int8,
+        opens -> Int8,
+        sends -> Int8,
+    }
+}
+
+diesel::table! {
     campaign_groups (id) {
         id -> Int8,
         account_id -> Int8,
@@ -225,6 +246,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     audience_demographics,
     campaign_daily_metrics,
     campaign_groups,
+    campaign_monthly_metrics,
     campaigns,
     creative_daily_metrics,
     creatives,

@@ -1,0 +1,6 @@
+DROP TRIGGER campaign_daily_metrics_roll_up_inserts ON campaign_daily_metrics;
+DROP TRIGGER campaign_daily_metrics_roll_up_deletes ON campaign_daily_metrics;
+DROP TRIGGER campaign_daily_metrics_roll_up_updates ON campaign_daily_metrics;
+DROP TRIGGER campaign_daily_metrics_roll_up_truncates ON campaign_daily_metrics;
+DROP FUNCTION roll_up_campaign_months();
+DROP TABLE campaign_monthly_metrics;
