@@ -32,10 +32,12 @@ async fn migrates_an_empty_database_then_serves_health_and_reflection() {
     assert_eq!(
         db.tables(),
         [
+            "account_row_counts",
             "ad_accounts",
             "audience_demographics",
             "campaign_daily_metrics",
             "campaign_groups",
+            "campaign_monthly_metrics",
             "campaigns",
             "creative_daily_metrics",
             "creatives",
