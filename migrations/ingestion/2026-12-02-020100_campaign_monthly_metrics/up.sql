@@ -29,78 +29,56 @@ CREATE TABLE campaign_monthly_metrics (
 COMMENT ON TABLE campaign_monthly_metrics IS
     'Sums of campaign_daily_metrics per calendar month, kept exact by roll_up_campaign_months().';
 
--- Each statement's change is applied as a difference per month: + the rows it wrote,
--- - the rows it replaced or deleted.
+-- Each statement's change is added to the months it touched: +1 for each row it wrote,
+-- -1 for each row it replaced or deleted. A trigger sees only its own event's transition
+-- tables, so the signed rows are named per event and the one upsert runs dynamically.
 CREATE FUNCTION roll_up_campaign_months() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    changed TEXT := CASE TG_OP
+        WHEN 'INSERT' THEN 'SELECT 1 AS sign, * FROM new_rows'
+        WHEN 'DELETE' THEN 'SELECT -1 AS sign, * FROM old_rows'
+        ELSE 'SELECT 1 AS sign, * FROM new_rows UNION ALL SELECT -1, * FROM old_rows'
+    END;
 BEGIN
-    IF TG_OP = 'INSERT' THEN
-        INSERT INTO campaign_monthly_metrics AS r (account_id, month, campaign_id, days,
-            impressions, clicks, cost, landing_page_clicks,
-            external_website_conversions, one_click_leads, likes, comments,
-            shares, follows, opens, sends)
-        SELECT account_id, date_trunc('month', date)::date, campaign_id, count(*),
-               sum(impressions), sum(clicks), sum(cost), sum(landing_page_clicks),
-               sum(external_website_conversions), sum(one_click_leads), sum(likes), sum(comments),
-               sum(shares), sum(follows), sum(opens), sum(sends)
-        FROM new_rows
-        GROUP BY 1, 2, 3
-        ON CONFLICT (account_id, month, campaign_id) DO UPDATE SET days = r.days + EXCLUDED.days,
-            impressions = r.impressions + EXCLUDED.impressions, clicks = r.clicks + EXCLUDED.clicks,
-            cost = r.cost + EXCLUDED.cost, landing_page_clicks = r.landing_page_clicks + EXCLUDED.landing_page_clicks,
-            external_website_conversions = r.external_website_conversions + EXCLUDED.external_website_conversions, one_click_leads = r.one_click_leads + EXCLUDED.one_click_leads,
-            likes = r.likes + EXCLUDED.likes, comments = r.comments + EXCLUDED.comments,
-            shares = r.shares + EXCLUDED.shares, follows = r.follows + EXCLUDED.follows,
-            opens = r.opens + EXCLUDED.opens, sends = r.sends + EXCLUDED.sends;
-    ELSIF TG_OP = 'DELETE' THEN
-        INSERT INTO campaign_monthly_metrics AS r (account_id, month, campaign_id, days,
-            impressions, clicks, cost, landing_page_clicks,
-            external_website_conversions, one_click_leads, likes, comments,
-            shares, follows, opens, sends)
-        SELECT account_id, date_trunc('month', date)::date, campaign_id, -count(*),
-               -sum(impressions), -sum(clicks), -sum(cost), -sum(landing_page_clicks),
-               -sum(external_website_conversions), -sum(one_click_leads), -sum(likes), -sum(comments),
-               -sum(shares), -sum(follows), -sum(opens), -sum(sends)
-        FROM old_rows
-        GROUP BY 1, 2, 3
-        ON CONFLICT (account_id, month, campaign_id) DO UPDATE SET days = r.days + EXCLUDED.days,
-            impressions = r.impressions + EXCLUDED.impressions, clicks = r.clicks + EXCLUDED.clicks,
-            cost = r.cost + EXCLUDED.cost, landing_page_clicks = r.landing_page_clicks + EXCLUDED.landing_page_clicks,
-            external_website_conversions = r.external_website_conversions + EXCLUDED.external_website_conversions, one_click_leads = r.one_click_leads + EXCLUDED.one_click_leads,
-            likes = r.likes + EXCLUDED.likes, comments = r.comments + EXCLUDED.comments,
-            shares = r.shares + EXCLUDED.shares, follows = r.follows + EXCLUDED.follows,
-            opens = r.opens + EXCLUDED.opens, sends = r.sends + EXCLUDED.sends;
-        -- Months whose last stored day went.
-        DELETE FROM campaign_monthly_metrics r
-        USING (SELECT DISTINCT account_id, date_trunc('month', date)::date AS month, campaign_id
-               FROM old_rows) o
-        WHERE r.days = 0
-          AND (r.account_id, r.month, r.campaign_id) = (o.account_id, o.month, o.campaign_id);
-    ELSIF TG_OP = 'UPDATE' THEN
+    IF TG_OP = 'TRUNCATE' THEN
+        DELETE FROM campaign_monthly_metrics;
+        RETURN NULL;
+    END IF;
+    EXECUTE format($sql$
         INSERT INTO campaign_monthly_metrics AS r (account_id, month, campaign_id, days,
             impressions, clicks, cost, landing_page_clicks,
             external_website_conversions, one_click_leads, likes, comments,
             shares, follows, opens, sends)
         SELECT account_id, date_trunc('month', date)::date, campaign_id, sum(sign),
-               sum(sign * impressions), sum(sign * clicks), sum(sign * cost), sum(sign * landing_page_clicks),
-               sum(sign * external_website_conversions), sum(sign * one_click_leads), sum(sign * likes), sum(sign * comments),
+               sum(sign * impressions), sum(sign * clicks), sum(sign * cost),
+               sum(sign * landing_page_clicks), sum(sign * external_website_conversions),
+               sum(sign * one_click_leads), sum(sign * likes), sum(sign * comments),
                sum(sign * shares), sum(sign * follows), sum(sign * opens), sum(sign * sends)
-        FROM (SELECT 1 AS sign, * FROM new_rows UNION ALL SELECT -1, * FROM old_rows) changed
+        FROM (%s) changed
         GROUP BY 1, 2, 3
-        ON CONFLICT (account_id, month, campaign_id) DO UPDATE SET days = r.days + EXCLUDED.days,
-            impressions = r.impressions + EXCLUDED.impressions, clicks = r.clicks + EXCLUDED.clicks,
-            cost = r.cost + EXCLUDED.cost, landing_page_clicks = r.landing_page_clicks + EXCLUDED.landing_page_clicks,
-            external_website_conversions = r.external_website_conversions + EXCLUDED.external_website_conversions, one_click_leads = r.one_click_leads + EXCLUDED.one_click_leads,
-            likes = r.likes + EXCLUDED.likes, comments = r.comments + EXCLUDED.comments,
-            shares = r.shares + EXCLUDED.shares, follows = r.follows + EXCLUDED.follows,
-            opens = r.opens + EXCLUDED.opens, sends = r.sends + EXCLUDED.sends;
+        ON CONFLICT (account_id, month, campaign_id) DO UPDATE SET
+            days = r.days + EXCLUDED.days,
+            impressions = r.impressions + EXCLUDED.impressions,
+            clicks = r.clicks + EXCLUDED.clicks,
+            cost = r.cost + EXCLUDED.cost,
+            landing_page_clicks = r.landing_page_clicks + EXCLUDED.landing_page_clicks,
+            external_website_conversions =
+                r.external_website_conversions + EXCLUDED.external_website_conversions,
+            one_click_leads = r.one_click_leads + EXCLUDED.one_click_leads,
+            likes = r.likes + EXCLUDED.likes,
+            comments = r.comments + EXCLUDED.comments,
+            shares = r.shares + EXCLUDED.shares,
+            follows = r.follows + EXCLUDED.follows,
+            opens = r.opens + EXCLUDED.opens,
+            sends = r.sends + EXCLUDED.sends
+    $sql$, changed);
+    IF TG_OP <> 'INSERT' THEN
         -- Months whose last stored day went.
         DELETE FROM campaign_monthly_metrics r
         USING (SELECT DISTINCT account_id, date_trunc('month', date)::date AS month, campaign_id
                FROM old_rows) o
         WHERE r.days = 0
           AND (r.account_id, r.month, r.campaign_id) = (o.account_id, o.month, o.campaign_id);
-    ELSE
-        DELETE FROM campaign_monthly_metrics;
     END IF;
     RETURN NULL;
 END $$;

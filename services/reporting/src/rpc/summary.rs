@@ -8,7 +8,9 @@ use std::collections::HashMap;
 use adsync_proto::reporting::{CampaignTotal, GetAccountSummaryRequest, GetAccountSummaryResponse};
 use adsync_server::FieldViolations;
 use chrono::{Datelike, Days, Months, NaiveDate};
+use diesel::pg::Pg;
 use diesel::prelude::*;
+use diesel::query_builder::{BoxedSqlQuery, SqlQuery};
 use diesel::sql_types::{BigInt, Date};
 
 use crate::error::{DOMAIN, Error};
@@ -60,20 +62,25 @@ fn whole_months(range: DateRange) -> (NaiveDate, NaiveDate) {
     }
 }
 
+/// `sql` (the aggregate, or its EXPLAIN) bound to account `account_id` and `range`.
+fn bound(sql: &str, account_id: i64, range: DateRange) -> BoxedSqlQuery<'static, Pg, SqlQuery> {
+    let (months_from, months_to) = whole_months(range);
+    diesel::sql_query(sql)
+        .into_boxed()
+        .bind::<BigInt, _>(account_id)
+        .bind::<Date, _>(range.start)
+        .bind::<Date, _>(range.end)
+        .bind::<Date, _>(months_from)
+        .bind::<Date, _>(months_to)
+}
+
 /// Account `account_id`'s sums per campaign over `range`.
 fn per_campaign(
     conn: &mut PgConnection,
     account_id: i64,
     range: DateRange,
 ) -> QueryResult<Vec<CampaignSums>> {
-    let (months_from, months_to) = whole_months(range);
-    diesel::sql_query(per_campaign_sql())
-        .bind::<BigInt, _>(account_id)
-        .bind::<Date, _>(range.start)
-        .bind::<Date, _>(range.end)
-        .bind::<Date, _>(months_from)
-        .bind::<Date, _>(months_to)
-        .load(conn)
+    bound(&per_campaign_sql(), account_id, range).load(conn)
 }
 
 /// The plan of the summary's aggregate over `start..=end`, for `adsync-bench report --explain`.
@@ -83,14 +90,8 @@ pub(crate) fn explain(
     start: NaiveDate,
     end: NaiveDate,
 ) -> QueryResult<String> {
-    let (months_from, months_to) = whole_months(DateRange { start, end });
-    let lines = diesel::sql_query(explained(&per_campaign_sql()))
-        .bind::<BigInt, _>(account_id)
-        .bind::<Date, _>(start)
-        .bind::<Date, _>(end)
-        .bind::<Date, _>(months_from)
-        .bind::<Date, _>(months_to)
-        .load(conn)?;
+    let sql = explained(&per_campaign_sql());
+    let lines = bound(&sql, account_id, DateRange { start, end }).load(conn)?;
     Ok(text(lines))
 }
 
