@@ -29,15 +29,26 @@ CREATE TABLE campaign_monthly_metrics (
 COMMENT ON TABLE campaign_monthly_metrics IS
     'Sums of campaign_daily_metrics per calendar month, kept exact by roll_up_campaign_months().';
 
--- Each statement's change is added to the months it touched: +1 for each row it wrote,
--- -1 for each row it replaced or deleted. A trigger sees only its own event's transition
+-- Each statement's change is added to the months it touched: + each row it wrote,
+-- - each row it replaced or deleted. A trigger sees only its own event's transition
 -- tables, so the signed rows are named per event and the one upsert runs dynamically.
 CREATE FUNCTION roll_up_campaign_months() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
+    plus TEXT := 'SELECT account_id, date, campaign_id, 1 AS days,
+        impressions, clicks, cost, landing_page_clicks,
+        external_website_conversions, one_click_leads, likes, comments,
+        shares, follows, opens, sends FROM new_rows';
+    minus TEXT := 'SELECT account_id, date, campaign_id, -1 AS days,
+        -impressions AS impressions, -clicks AS clicks, -cost AS cost,
+        -landing_page_clicks AS landing_page_clicks,
+        -external_website_conversions AS external_website_conversions,
+        -one_click_leads AS one_click_leads, -likes AS likes, -comments AS comments,
+        -shares AS shares, -follows AS follows, -opens AS opens, -sends AS sends
+        FROM old_rows';
     changed TEXT := CASE TG_OP
-        WHEN 'INSERT' THEN 'SELECT 1 AS sign, * FROM new_rows'
-        WHEN 'DELETE' THEN 'SELECT -1 AS sign, * FROM old_rows'
-        ELSE 'SELECT 1 AS sign, * FROM new_rows UNION ALL SELECT -1, * FROM old_rows'
+        WHEN 'INSERT' THEN plus
+        WHEN 'DELETE' THEN minus
+        ELSE plus || ' UNION ALL ' || minus
     END;
 BEGIN
     IF TG_OP = 'TRUNCATE' THEN
@@ -49,11 +60,10 @@ BEGIN
             impressions, clicks, cost, landing_page_clicks,
             external_website_conversions, one_click_leads, likes, comments,
             shares, follows, opens, sends)
-        SELECT account_id, date_trunc('month', date)::date, campaign_id, sum(sign),
-               sum(sign * impressions), sum(sign * clicks), sum(sign * cost),
-               sum(sign * landing_page_clicks), sum(sign * external_website_conversions),
-               sum(sign * one_click_leads), sum(sign * likes), sum(sign * comments),
-               sum(sign * shares), sum(sign * follows), sum(sign * opens), sum(sign * sends)
+        SELECT account_id, date_trunc('month', date::timestamp)::date, campaign_id, sum(days),
+               sum(impressions), sum(clicks), sum(cost), sum(landing_page_clicks),
+               sum(external_website_conversions), sum(one_click_leads), sum(likes), sum(comments),
+               sum(shares), sum(follows), sum(opens), sum(sends)
         FROM (%s) changed
         GROUP BY 1, 2, 3
         ON CONFLICT (account_id, month, campaign_id) DO UPDATE SET
@@ -75,7 +85,8 @@ BEGIN
     IF TG_OP <> 'INSERT' THEN
         -- Months whose last stored day went.
         DELETE FROM campaign_monthly_metrics r
-        USING (SELECT DISTINCT account_id, date_trunc('month', date)::date AS month, campaign_id
+        USING (SELECT DISTINCT account_id, date_trunc('month', date::timestamp)::date AS month,
+                      campaign_id
                FROM old_rows) o
         WHERE r.days = 0
           AND (r.account_id, r.month, r.campaign_id) = (o.account_id, o.month, o.campaign_id);
@@ -100,7 +111,7 @@ INSERT INTO campaign_monthly_metrics (account_id, month, campaign_id, days,
     impressions, clicks, cost, landing_page_clicks,
     external_website_conversions, one_click_leads, likes, comments,
     shares, follows, opens, sends)
-SELECT account_id, date_trunc('month', date)::date, campaign_id, count(*),
+SELECT account_id, date_trunc('month', date::timestamp)::date, campaign_id, count(*),
        sum(impressions), sum(clicks), sum(cost), sum(landing_page_clicks),
        sum(external_website_conversions), sum(one_click_leads), sum(likes), sum(comments),
        sum(shares), sum(follows), sum(opens), sum(sends)
