@@ -25,6 +25,8 @@ CREATE TABLE campaign_monthly_metrics (
     -- An account's months in order: the summary reads a range of them.
     PRIMARY KEY (account_id, month, campaign_id)
 );
+-- A campaign's months in order: a MONTH series reads a range of them.
+CREATE INDEX campaign_monthly_metrics_campaign ON campaign_monthly_metrics (campaign_id, month);
 
 COMMENT ON TABLE campaign_monthly_metrics IS
     'Sums of campaign_daily_metrics per calendar month, kept exact by roll_up_campaign_months().';

@@ -3,7 +3,7 @@
 //! caller learns every bad field at once.
 
 use adsync_server::{FieldViolations, decode_page_token, encode_page_token};
-use chrono::NaiveDate;
+use chrono::{Datelike, Days, Months, NaiveDate};
 
 /// AIP-158 page sizes of the list RPCs: 0 means the default; above the maximum is refused.
 pub(crate) const DEFAULT_PAGE_SIZE: i64 = 100;
@@ -22,6 +22,24 @@ pub(crate) struct DateRange {
 impl DateRange {
     pub(crate) fn days(&self) -> i64 {
         (self.end - self.start).num_days() + 1
+    }
+
+    /// The calendar months wholly inside the range, as first day .. first day after;
+    /// when there is none, an empty span after the range (so its days cover all of it).
+    /// Reports read whole months from `campaign_monthly_metrics`, the rest by day.
+    pub(crate) fn whole_months(&self) -> (NaiveDate, NaiveDate) {
+        let after = self.end + Days::new(1);
+        let first = if self.start.day() == 1 {
+            self.start
+        } else {
+            self.start.with_day(1).expect("day 1") + Months::new(1)
+        };
+        let end = after.with_day(1).expect("day 1");
+        if first < end {
+            (first, end)
+        } else {
+            (after, after)
+        }
     }
 }
 
@@ -209,6 +227,43 @@ pub(crate) fn contains_pattern(needle: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn span(start: &str, end: &str) -> (String, String) {
+        let (a, b) = DateRange {
+            start: start.parse().unwrap(),
+            end: end.parse().unwrap(),
+        }
+        .whole_months();
+        (a.to_string(), b.to_string())
+    }
+
+    #[test]
+    fn whole_months_are_the_ones_the_range_covers_entirely() {
+        // A year ending on the 1st: eleven whole months, a cut month at each end.
+        assert_eq!(
+            span("2025-12-02", "2026-12-01"),
+            ("2026-01-01".into(), "2026-12-01".into())
+        );
+        // Exactly calendar months.
+        assert_eq!(
+            span("2026-01-01", "2026-03-31"),
+            ("2026-01-01".into(), "2026-04-01".into())
+        );
+        // February of a leap year, whole.
+        assert_eq!(
+            span("2028-02-01", "2028-02-29"),
+            ("2028-02-01".into(), "2028-03-01".into())
+        );
+        // Within one month, or across two without a whole one: days only.
+        assert_eq!(
+            span("2026-11-02", "2026-12-01"),
+            ("2026-12-02".into(), "2026-12-02".into())
+        );
+        assert_eq!(
+            span("2026-11-05", "2026-11-05"),
+            ("2026-11-06".into(), "2026-11-06".into())
+        );
+    }
 
     fn range(start: &str, end: &str, max: u32) -> Result<DateRange, String> {
         let mut v = FieldViolations::new();

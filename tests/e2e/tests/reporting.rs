@@ -326,6 +326,7 @@ async fn entities_and_metric_series_equal_the_ground_truth_at_every_granularity(
     let ids: Vec<i64> = all_campaigns.iter().map(|c| c.id).collect();
     let ranges = [
         (s.first, s.last, Granularity::Day),
+        (s.first, s.last, Granularity::Month),
         (
             s.first + Days::new(3),
             s.last - Days::new(2),

@@ -1,7 +1,8 @@
 //! GetCampaignMetrics and GetCreativeMetrics: per-id time series by day, ISO week or
 //! month, every period present (zeros where nothing ran), plus a total over the range.
 //! Both read the stored days over the metric table's primary key (id, date) with a
-//! prepared statement and sum them into periods here, exactly.
+//! prepared statement and sum them into periods here, exactly; campaign series by month
+//! read whole months pre-summed from `campaign_monthly_metrics` instead of their days.
 
 use std::collections::HashMap;
 
@@ -153,11 +154,62 @@ struct Entity {
     currency: Option<String>,
 }
 
+/// Reads the stored rows of some ids over a range.
+type ReadRows = fn(&mut PgConnection, &[i64], DateRange) -> QueryResult<Vec<DayRow>>;
+
 /// Where one kind of series comes from.
 struct Source {
     kind: &'static str,
     entities: fn(&mut PgConnection, &[i64]) -> QueryResult<Vec<Entity>>,
-    days: fn(&mut PgConnection, &[i64], DateRange) -> QueryResult<Vec<DayRow>>,
+    days: ReadRows,
+    /// For MONTH series, where whole months are stored pre-summed: the range's days with
+    /// each whole month as one row dated its first day.
+    months: Option<ReadRows>,
+}
+
+/// Campaigns `$1`: their whole months `$4..$5` from `campaign_monthly_metrics` (one row,
+/// not up to 31), their days `$2..$4` and `$5..=$3` around them.
+const CAMPAIGN_MONTHS_SQL: &str = "\
+    SELECT campaign_id AS id, month AS date, impressions, clicks, cost, landing_page_clicks, \
+           external_website_conversions AS conversions, one_click_leads AS leads, likes, \
+           comments, shares, follows, opens, sends \
+    FROM campaign_monthly_metrics WHERE campaign_id = ANY($1) AND month >= $4 AND month < $5 \
+    UNION ALL \
+    SELECT campaign_id, date, impressions, clicks, cost, landing_page_clicks, \
+           external_website_conversions, one_click_leads, likes, comments, shares, follows, \
+           opens, sends \
+    FROM campaign_daily_metrics WHERE campaign_id = ANY($1) AND date >= $2 AND date < $4 \
+    UNION ALL \
+    SELECT campaign_id, date, impressions, clicks, cost, landing_page_clicks, \
+           external_website_conversions, one_click_leads, likes, comments, shares, follows, \
+           opens, sends \
+    FROM campaign_daily_metrics WHERE campaign_id = ANY($1) AND date >= $5 AND date <= $3";
+
+/// One row of [`CAMPAIGN_MONTHS_SQL`].
+#[derive(QueryableByName)]
+struct PeriodRow {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = Date)]
+    date: NaiveDate,
+    #[diesel(embed)]
+    sums: Sums,
+}
+
+fn campaign_months(
+    conn: &mut PgConnection,
+    ids: &[i64],
+    range: DateRange,
+) -> QueryResult<Vec<DayRow>> {
+    let (months_from, months_to) = range.whole_months();
+    let rows: Vec<PeriodRow> = diesel::sql_query(CAMPAIGN_MONTHS_SQL)
+        .bind::<Array<BigInt>, _>(ids)
+        .bind::<Date, _>(range.start)
+        .bind::<Date, _>(range.end)
+        .bind::<Date, _>(months_from)
+        .bind::<Date, _>(months_to)
+        .load(conn)?;
+    Ok(rows.into_iter().map(|r| (r.id, r.date, r.sums)).collect())
 }
 
 const CAMPAIGNS: Source = Source {
@@ -186,6 +238,7 @@ const CAMPAIGNS: Source = Source {
     days: |conn, ids, range| {
         days_query!(campaign_daily_metrics, campaign_id, ids, range).load(conn)
     },
+    months: Some(campaign_months),
 };
 
 const CREATIVES: Source = Source {
@@ -216,6 +269,7 @@ const CREATIVES: Source = Source {
     days: |conn, ids, range| {
         days_query!(creative_daily_metrics, creative_id, ids, range).load(conn)
     },
+    months: None,
 };
 
 /// The plan of a one-campaign series over `start..=end`, for `adsync-bench report --explain`.
@@ -297,7 +351,10 @@ impl ReportingApi {
             .run(move |conn| {
                 let entities = (source.entities)(conn, &query_ids)?;
                 let days = if entities.len() == query_ids.len() {
-                    (source.days)(conn, &query_ids, range)?
+                    match (grain, source.months) {
+                        (Grain::Month, Some(months)) => months(conn, &query_ids, range)?,
+                        _ => (source.days)(conn, &query_ids, range)?,
+                    }
                 } else {
                     Vec::new()
                 };

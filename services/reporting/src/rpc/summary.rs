@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use adsync_proto::reporting::{CampaignTotal, GetAccountSummaryRequest, GetAccountSummaryResponse};
 use adsync_server::FieldViolations;
-use chrono::{Datelike, Days, Months, NaiveDate};
+use chrono::NaiveDate;
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::query_builder::{BoxedSqlQuery, SqlQuery};
@@ -45,26 +45,9 @@ fn per_campaign_sql() -> String {
     )
 }
 
-/// The calendar months wholly inside `range`, as first day .. first day after; when
-/// there is none, an empty span after the range (so the days cover all of it).
-fn whole_months(range: DateRange) -> (NaiveDate, NaiveDate) {
-    let after = range.end + Days::new(1);
-    let first = if range.start.day() == 1 {
-        range.start
-    } else {
-        range.start.with_day(1).expect("day 1") + Months::new(1)
-    };
-    let end = after.with_day(1).expect("day 1");
-    if first < end {
-        (first, end)
-    } else {
-        (after, after)
-    }
-}
-
 /// `sql` (the aggregate, or its EXPLAIN) bound to account `account_id` and `range`.
 fn bound(sql: &str, account_id: i64, range: DateRange) -> BoxedSqlQuery<'static, Pg, SqlQuery> {
-    let (months_from, months_to) = whole_months(range);
+    let (months_from, months_to) = range.whole_months();
     diesel::sql_query(sql)
         .into_boxed()
         .bind::<BigInt, _>(account_id)
@@ -181,46 +164,5 @@ impl ReportingApi {
             active_campaigns: names.values().filter(|(_, s)| s == "ACTIVE").count() as i64,
             campaigns_with_delivery: sums.iter().filter(|c| c.sums.impressions > 0).count() as i64,
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn span(start: &str, end: &str) -> (String, String) {
-        let (a, b) = whole_months(DateRange {
-            start: start.parse().unwrap(),
-            end: end.parse().unwrap(),
-        });
-        (a.to_string(), b.to_string())
-    }
-
-    #[test]
-    fn whole_months_are_the_ones_the_range_covers_entirely() {
-        // A year ending on the 1st: eleven whole months, a cut month at each end.
-        assert_eq!(
-            span("2025-12-02", "2026-12-01"),
-            ("2026-01-01".into(), "2026-12-01".into())
-        );
-        // Exactly calendar months.
-        assert_eq!(
-            span("2026-01-01", "2026-03-31"),
-            ("2026-01-01".into(), "2026-04-01".into())
-        );
-        // February of a leap year, whole.
-        assert_eq!(
-            span("2028-02-01", "2028-02-29"),
-            ("2028-02-01".into(), "2028-03-01".into())
-        );
-        // Within one month, or across two without a whole one: days only.
-        assert_eq!(
-            span("2026-11-02", "2026-12-01"),
-            ("2026-12-02".into(), "2026-12-02".into())
-        );
-        assert_eq!(
-            span("2026-11-05", "2026-11-05"),
-            ("2026-11-06".into(), "2026-11-06".into())
-        );
     }
 }
