@@ -295,8 +295,8 @@ pub(crate) async fn run(args: Args) -> anyhow::Result<()> {
     }
     let mut conn = stack.db.connect();
     let rows = sql_query(
-        "SELECT (SELECT count(*) FROM campaign_daily_metrics) \
-              + (SELECT count(*) FROM creative_daily_metrics) AS n",
+        "SELECT (SELECT count(*) FROM linkedin.campaign_daily_metrics) \
+              + (SELECT count(*) FROM linkedin.creative_daily_metrics) AS n",
     )
     .get_result::<N>(&mut conn)?
     .n;
@@ -331,18 +331,20 @@ pub(crate) async fn run(args: Args) -> anyhow::Result<()> {
             .collect())
     };
     let pool = Pool {
-        accounts: ids("SELECT id FROM ad_accounts ORDER BY id")?,
-        campaigns: ids("SELECT id FROM campaigns ORDER BY id")?,
-        creatives: ids("SELECT id FROM creatives ORDER BY id")?,
-        end: sql_query("SELECT max(date) AS day FROM campaign_daily_metrics")
+        accounts: ids("SELECT id FROM linkedin.ad_accounts ORDER BY id")?,
+        campaigns: ids("SELECT id FROM linkedin.campaigns ORDER BY id")?,
+        creatives: ids("SELECT id FROM linkedin.creatives ORDER BY id")?,
+        end: sql_query("SELECT max(date) AS day FROM linkedin.campaign_daily_metrics")
             .get_result::<LastDay>(&mut conn)?
             .day
             .ok_or_else(|| anyhow::anyhow!("the warehouse holds no metrics"))?,
     };
 
     if args.explain {
-        let campaign = ids("SELECT campaign_id AS id FROM campaign_daily_metrics \
-             GROUP BY campaign_id ORDER BY count(*) DESC LIMIT 1")?[0];
+        let campaign = ids(
+            "SELECT campaign_id AS id FROM linkedin.campaign_daily_metrics \
+             GROUP BY campaign_id ORDER BY count(*) DESC LIMIT 1",
+        )?[0];
         let (start, end) = (pool.end - Days::new(364), pool.end);
         for (name, plan) in adsync_reporting::explain_hot_queries(
             &mut conn,

@@ -29,8 +29,8 @@ pub(crate) async fn run(args: Args) -> anyhow::Result<()> {
     let first = seeded.sync_all(false).await?;
     let mut conn = stack.db.connect();
     let metric_rows = sql_query(
-        "SELECT (SELECT count(*) FROM campaign_daily_metrics) \
-              + (SELECT count(*) FROM creative_daily_metrics) AS n",
+        "SELECT (SELECT count(*) FROM linkedin.campaign_daily_metrics) \
+              + (SELECT count(*) FROM linkedin.creative_daily_metrics) AS n",
     )
     .get_result::<N>(&mut conn)?
     .n;
@@ -69,9 +69,9 @@ pub(crate) async fn run(args: Args) -> anyhow::Result<()> {
     let mut load = Duration::ZERO;
     for table in ["campaign_daily_metrics", "creative_daily_metrics"] {
         let file = dir.join(format!("{table}.txt"));
-        psql(&format!("\\copy {table} TO '{}'", file.display()))?;
+        psql(&format!("\\copy linkedin.{table} TO '{}'", file.display()))?;
         psql(&format!(
-            "CREATE TABLE bench_{table} (LIKE {table} INCLUDING ALL)"
+            "CREATE TABLE bench_{table} (LIKE linkedin.{table} INCLUDING ALL)"
         ))?;
         let t = Instant::now();
         psql(&format!("\\copy bench_{table} FROM '{}'", file.display()))?;

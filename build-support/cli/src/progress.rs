@@ -179,6 +179,12 @@ impl Progress {
             sync_event::Payload::Warning(w) => {
                 self.say(format!("warning {}: {}", w.code, w.message));
             }
+            sync_event::Payload::RunQueued(q) => {
+                self.say(format!(
+                    "queued: the replica runs {} of at most {} syncs; this one starts when a slot frees up",
+                    q.running, q.limit
+                ));
+            }
             sync_event::Payload::RunFinished(f) => {
                 let ended_well = f.status == SyncStatus::Success as i32
                     || f.status == SyncStatus::Partial as i32;

@@ -3,6 +3,9 @@
 use adsync_db::DbArgs;
 use adsync_server::{Clock, RemoteAuthArgs};
 
+use crate::sources::linkedin::LinkedInArgs;
+use crate::upstream::UpstreamArgs;
+
 /// Everything the ingestion service needs to run.
 #[derive(Debug, Clone, clap::Args)]
 pub struct Config {
@@ -12,48 +15,30 @@ pub struct Config {
     #[command(flatten)]
     pub auth: RemoteAuthArgs,
 
-    /// The LinkedIn Marketing API base URL.
-    #[arg(
-        long,
-        env = "ADSYNC_LINKEDIN_API_URL",
-        default_value = "https://api.linkedin.com/rest"
-    )]
-    pub linkedin_api_url: String,
+    #[command(flatten)]
+    pub upstream: UpstreamArgs,
 
-    /// The `LinkedIn-Version` header sent, YYYYMM (LinkedIn keeps a version about a year).
-    #[arg(long, env = "ADSYNC_LINKEDIN_VERSION", default_value = "202611")]
-    pub linkedin_version: String,
-
-    /// Upstream requests in flight at once, across all syncs of this process.
-    #[arg(long, env = "ADSYNC_UPSTREAM_CONCURRENCY", default_value_t = 4)]
-    pub upstream_concurrency: usize,
-
-    /// Timeout of one upstream request, in milliseconds.
-    #[arg(long, env = "ADSYNC_UPSTREAM_TIMEOUT_MS", default_value_t = 30_000)]
-    pub upstream_timeout_ms: u64,
-
-    /// Tries per upstream request, the first included.
-    #[arg(long, env = "ADSYNC_UPSTREAM_MAX_ATTEMPTS", default_value_t = 6)]
-    pub upstream_max_attempts: u32,
+    #[command(flatten)]
+    pub linkedin: LinkedInArgs,
 
     /// A SCHEDULED sync is skipped when the account's last successful sync is younger (minutes).
     #[arg(long, env = "ADSYNC_FRESHNESS_TTL_MINUTES", default_value_t = 240)]
     pub freshness_ttl_minutes: u64,
 
-    /// Days of metrics a first sync fetches.
-    #[arg(long, env = "ADSYNC_BACKFILL_DAYS", default_value_t = 90)]
-    pub backfill_days: u32,
-
-    /// Days before the last synced day that later syncs fetch again (LinkedIn restates them).
-    #[arg(long, env = "ADSYNC_RESTATEMENT_DAYS", default_value_t = 30)]
-    pub restatement_days: u32,
-
-    /// The longest explicit date range a request may ask for, in days.
+    /// The longest date range a sync may fetch, in days (explicit ranges are refused
+    /// beyond it; incremental windows are cut to it).
     #[arg(long, env = "ADSYNC_MAX_RANGE_DAYS", default_value_t = 730)]
     pub max_range_days: u32,
 
-    /// How often this replica reaps orphaned runs and triggers SCHEDULED syncs of due
-    /// accounts, in seconds (0: never; another replica or an external scheduler does).
+    /// Syncs this replica runs at once; more wait their turn (their events say they are
+    /// queued). Each running sync uses at most one pooled connection, and only while it
+    /// writes.
+    #[arg(long, env = "ADSYNC_MAX_CONCURRENT_SYNCS", default_value_t = 8)]
+    pub max_concurrent_syncs: usize,
+
+    /// How often this replica triggers SCHEDULED syncs of due accounts, in seconds (0:
+    /// never; another replica or an external scheduler does). Failing runs whose process
+    /// died and dropping their staging happen every 30 s regardless.
     #[arg(long, env = "ADSYNC_SCHEDULE_INTERVAL_SECS", default_value_t = 900)]
     pub schedule_interval_secs: u64,
 

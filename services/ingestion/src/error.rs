@@ -5,7 +5,7 @@ use adsync_db::DbError;
 use adsync_server::{database_unavailable, error_status, internal_error};
 use tonic::{Code, Status};
 
-use crate::linkedin::UpstreamError;
+use crate::upstream::UpstreamError;
 
 pub(crate) const DOMAIN: &str = "ingestion.adsync";
 
@@ -16,6 +16,7 @@ pub enum Error {
     Db(#[from] DbError),
     #[error(transparent)]
     Serve(#[from] adsync_server::ServeError),
+    /// The service's own settings are wrong (found at start-up).
     #[error("{0}")]
     Config(String),
     /// Bad input: a ready INVALID_ARGUMENT with its field violations.
@@ -31,6 +32,18 @@ pub enum Error {
     /// The auth service could not be asked.
     #[error("the auth service is unavailable: {0}")]
     AuthUnavailable(String),
+    /// This process's presence connection could not be opened.
+    #[error("cannot hold this process's presence in the database: {0}")]
+    Presence(String),
+    /// The service is shutting down: streams end with this, callers reconnect to another
+    /// replica (or this one, restarted) and resume after the last event they received.
+    #[error(
+        "the ingestion service is shutting down; reconnect to resume after the last event received"
+    )]
+    ShuttingDown,
+    /// A broken invariant: logged, answered as INTERNAL.
+    #[error("{0}")]
+    Internal(String),
 }
 
 impl From<Status> for Error {
@@ -82,6 +95,13 @@ impl From<Error> for Status {
                 e.to_string(),
                 DOMAIN,
                 "UPSTREAM_UNAVAILABLE",
+                &[],
+            ),
+            Error::ShuttingDown => error_status(
+                Code::Unavailable,
+                Error::ShuttingDown.to_string(),
+                DOMAIN,
+                "SHUTTING_DOWN",
                 &[],
             ),
             Error::AuthUnavailable(why) => {

@@ -9,7 +9,7 @@ use clap::Parser;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// adsync ingestion service: the freshness-gated, streamed LinkedIn sync.
+/// adsync ingestion service: the freshness-gated, streamed sync of every upstream source.
 #[derive(Debug, Parser)]
 #[command(name = "adsync-ingestion", version, about)]
 struct Cli {

@@ -1,18 +1,16 @@
 //! The gRPC face of the ingestion service: each RPC delegates to its module.
 
 use std::pin::Pin;
+use std::sync::Arc;
 
-use adsync_db::Db;
 use adsync_proto::auth::Scope;
 use adsync_proto::ingestion::ingestion_service_server::IngestionService;
 use adsync_proto::ingestion::*;
-use adsync_server::{Clock, MethodScopes};
-use secrecy::SecretString;
-use tonic::transport::Channel;
-
-use crate::linkedin::LinkedInClient;
+use adsync_server::MethodScopes;
 use tokio_stream::Stream;
 use tonic::{Request, Response, Status};
+
+use crate::runs::Platform;
 
 /// The scopes each RPC accepts (`admin` is accepted everywhere).
 pub(crate) const METHOD_SCOPES: MethodScopes = &[
@@ -53,18 +51,10 @@ pub(crate) const METHOD_SCOPES: MethodScopes = &[
 /// A server stream of one RPC's responses.
 pub(crate) type EventStream<T> = Pin<Box<dyn Stream<Item = Result<T, Status>> + Send + 'static>>;
 
-/// Implements `adsync.ingestion.v1.IngestionService`. Cheap to clone.
+/// Implements `adsync.ingestion.v1.IngestionService` on the run platform. Cheap to clone.
 #[derive(Debug, Clone)]
 pub(crate) struct IngestionApi {
-    pub(crate) db: Db,
-    pub(crate) client: LinkedInClient,
-    pub(crate) auth_channel: Channel,
-    pub(crate) service_token: SecretString,
-    pub(crate) clock: Clock,
-    pub(crate) bell: std::sync::Arc<crate::sync::EventBell>,
-    /// This replica's name in runs and events.
-    pub(crate) worker: String,
-    pub(crate) settings: std::sync::Arc<crate::sync::Settings>,
+    pub(crate) platform: Arc<Platform>,
 }
 
 #[tonic::async_trait]

@@ -199,8 +199,8 @@ impl Stack {
     }
 
     /// Upstream tokens of `connection_id` as ingestion gets them: from auth.
-    pub fn token_source(&self, connection_id: &str) -> adsync_ingestion::linkedin::AuthTokenSource {
-        adsync_ingestion::linkedin::AuthTokenSource::new(
+    pub fn token_source(&self, connection_id: &str) -> adsync_ingestion::upstream::AuthTokenSource {
+        adsync_ingestion::upstream::AuthTokenSource::new(
             self.auth.channel(),
             self.service_token.clone().into(),
             connection_id.to_owned(),
@@ -246,6 +246,18 @@ impl Stack {
     ) -> TestServer<adsync_ingestion::Error> {
         let config = self.ingestion_replica_config(extra);
         TestServer::start(|l, s| adsync_ingestion::serve(config, l, s)).await
+    }
+
+    /// The flags an ingestion replica of this stack runs with, plus `extra` (for the
+    /// binary run as a process of its own; it adds `--listen`).
+    pub fn ingestion_flags(&self, extra: &[&str]) -> Vec<String> {
+        ingestion_flags(
+            &self.db,
+            &self.auth.uri(),
+            &self.service_token,
+            &self.sandbox,
+            extra,
+        )
     }
 
     /// The configuration of an ingestion replica of this stack, plus `extra` flags.

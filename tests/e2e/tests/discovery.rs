@@ -43,6 +43,7 @@ async fn discovery_records_every_account_of_the_connection() {
         .discover_accounts(bearer(
             DiscoverAccountsRequest {
                 connection_id: connection_id.clone(),
+                ..Default::default()
             },
             &operator,
         ))
@@ -55,6 +56,7 @@ async fn discovery_records_every_account_of_the_connection() {
         .discover_accounts(bearer(
             DiscoverAccountsRequest {
                 connection_id: "conn_nope".into(),
+                ..Default::default()
             },
             &operator,
         ))
@@ -72,7 +74,13 @@ async fn discovery_records_every_account_of_the_connection() {
         .await
         .unwrap();
     let revoked = ingestion
-        .discover_accounts(bearer(DiscoverAccountsRequest { connection_id }, &operator))
+        .discover_accounts(bearer(
+            DiscoverAccountsRequest {
+                connection_id,
+                ..Default::default()
+            },
+            &operator,
+        ))
         .await
         .unwrap_err();
     assert_eq!(revoked.code(), Code::FailedPrecondition, "{revoked:?}");

@@ -12,21 +12,22 @@ use diesel::{QueryableByName, RunQueryDsl, sql_query};
 
 const ALL_TABLES: &[&str] = &[
     "account_row_counts",
-    "ad_accounts",
     "api_tokens",
-    "audience_demographics",
-    "campaign_daily_metrics",
-    "campaign_groups",
-    "campaign_monthly_metrics",
-    "campaigns",
-    "creative_daily_metrics",
-    "creatives",
+    "linkedin.ad_accounts",
+    "linkedin.audience_demographics",
+    "linkedin.campaign_daily_metrics",
+    "linkedin.campaign_groups",
+    "linkedin.campaign_monthly_metrics",
+    "linkedin.campaigns",
+    "linkedin.creative_daily_metrics",
+    "linkedin.creatives",
     "oauth_connections",
     "oauth_states",
     "sync_accounts",
     "sync_errors",
     "sync_events",
     "sync_runs",
+    "upstream_jobs",
 ];
 
 #[derive(QueryableByName)]
@@ -51,7 +52,7 @@ async fn two_test_databases_never_see_each_others_rows() {
     let (a, b) = (a.unwrap(), b.unwrap());
     assert_ne!(a.name(), b.name());
 
-    sql_query("INSERT INTO sync_accounts (account_id, connection_id, name, status) VALUES (1, 'conn_a', 'A', 'ACTIVE')")
+    sql_query("INSERT INTO sync_accounts (source, account_id, connection_id, name, status) VALUES ('linkedin', 1, 'conn_a', 'A', 'ACTIVE')")
         .execute(&mut a.connect())
         .unwrap();
 
@@ -81,11 +82,11 @@ fn migrations_apply_on_an_empty_database_and_revert_cleanly() {
     assert!(db.tables().is_empty());
 
     let applied = run_migrations(&mut conn, &all_migrations()).expect("up");
-    assert_eq!(applied.len(), 8);
+    assert_eq!(applied.len(), 10);
     assert_eq!(db.tables(), ALL_TABLES);
 
     let reverted = revert_all_migrations(&mut conn, &all_migrations()).expect("down");
-    assert_eq!(reverted.len(), 8);
+    assert_eq!(reverted.len(), 10);
     assert!(db.tables().is_empty(), "left behind: {:?}", db.tables());
 
     // And up again: down.sql left nothing that blocks a re-run.
@@ -98,9 +99,7 @@ fn migrations_apply_on_an_empty_database_and_revert_cleanly() {
     );
 }
 
-/// Services can share a database, and Diesel keeps one migrations table: a version used
-/// by two services would make the second service's migration silently "already applied".
-/// `account_row_counts` per account for `table`, against a real count.
+/// `account_row_counts` per LinkedIn account for `table`, against a real count.
 fn row_counts(conn: &mut diesel::PgConnection, table: &str) -> Vec<(i64, i64, i64)> {
     #[derive(QueryableByName)]
     struct Row {
@@ -113,10 +112,10 @@ fn row_counts(conn: &mut diesel::PgConnection, table: &str) -> Vec<(i64, i64, i6
     }
     sql_query(format!(
         "SELECT a.id AS account_id, \
-                COALESCE((SELECT row_count FROM account_row_counts n \
-                          WHERE n.account_id = a.id AND n.table_name = '{table}'), 0) AS kept, \
-                (SELECT count(*) FROM {table} t WHERE t.account_id = a.id) AS counted \
-         FROM ad_accounts a ORDER BY a.id"
+                COALESCE((SELECT row_count FROM account_row_counts n WHERE n.source = 'linkedin' \
+                          AND n.account_id = a.id AND n.table_name = '{table}'), 0) AS kept, \
+                (SELECT count(*) FROM linkedin.{table} t WHERE t.account_id = a.id) AS counted \
+         FROM linkedin.ad_accounts a ORDER BY a.id"
     ))
     .load::<Row>(conn)
     .unwrap()
@@ -140,40 +139,46 @@ fn row_counts_stay_exact_under_every_kind_of_write() {
     };
     run(
         &mut conn,
-        "INSERT INTO ad_accounts (id, name, status) VALUES (1, 'A', 'ACTIVE'), (2, 'B', 'ACTIVE')",
+        "INSERT INTO linkedin.ad_accounts (id, name, status) VALUES (1, 'A', 'ACTIVE'), (2, 'B', 'ACTIVE')",
     );
     // One statement, rows of two accounts.
     run(
         &mut conn,
-        "INSERT INTO campaign_groups (id, account_id, name, status) \
+        "INSERT INTO linkedin.campaign_groups (id, account_id, name, status) \
          SELECT g, 1 + g % 2, 'g', 'ACTIVE' FROM generate_series(1, 1001) g",
     );
     exact(&mut conn, [(1, 500), (2, 501)]);
-    run(&mut conn, "DELETE FROM campaign_groups WHERE id <= 100");
+    run(
+        &mut conn,
+        "DELETE FROM linkedin.campaign_groups WHERE id <= 100",
+    );
     exact(&mut conn, [(1, 450), (2, 451)]);
     // Updates that keep the account change nothing; moving rows does.
-    run(&mut conn, "UPDATE campaign_groups SET name = 'renamed'");
+    run(
+        &mut conn,
+        "UPDATE linkedin.campaign_groups SET name = 'renamed'",
+    );
     exact(&mut conn, [(1, 450), (2, 451)]);
     run(
         &mut conn,
-        "UPDATE campaign_groups SET account_id = 1 WHERE account_id = 2 AND id <= 200",
+        "UPDATE linkedin.campaign_groups SET account_id = 1 WHERE account_id = 2 AND id <= 200",
     );
     exact(&mut conn, [(1, 500), (2, 401)]);
     // An upsert counts only the rows it inserted.
     run(
         &mut conn,
-        "INSERT INTO campaign_groups (id, account_id, name, status) \
+        "INSERT INTO linkedin.campaign_groups (id, account_id, name, status) \
          SELECT g, 2, 'g', 'ACTIVE' FROM generate_series(1001, 1010) g \
          ON CONFLICT (id) DO UPDATE SET name = 'upserted'",
     );
     exact(&mut conn, [(1, 500), (2, 410)]);
     // Inside a transaction that rolls back, the counts roll back with the rows.
     run(&mut conn, "BEGIN");
-    run(&mut conn, "DELETE FROM campaign_groups");
+    run(&mut conn, "DELETE FROM linkedin.campaign_groups");
     exact(&mut conn, [(1, 0), (2, 0)]);
     run(&mut conn, "ROLLBACK");
     exact(&mut conn, [(1, 500), (2, 410)]);
-    run(&mut conn, "TRUNCATE campaign_groups");
+    run(&mut conn, "TRUNCATE linkedin.campaign_groups");
     exact(&mut conn, [(1, 0), (2, 0)]);
 }
 
@@ -188,9 +193,9 @@ fn monthly_drift(conn: &mut diesel::PgConnection) -> Vec<String> {
     let summed = "SELECT account_id, date_trunc('month', date)::date AS month, campaign_id, \
                   count(*)::int8 AS days, sum(impressions)::int8 AS impressions, \
                   sum(clicks)::int8 AS clicks, sum(cost) AS cost, sum(sends)::int8 AS sends \
-                  FROM campaign_daily_metrics GROUP BY 1, 2, 3";
+                  FROM linkedin.campaign_daily_metrics GROUP BY 1, 2, 3";
     let kept = "SELECT account_id, month, campaign_id, days, impressions, clicks, cost, sends \
-                FROM campaign_monthly_metrics";
+                FROM linkedin.campaign_monthly_metrics";
     sql_query(format!(
         "SELECT x::text AS row FROM (({summed}) EXCEPT ({kept})) x \
          UNION ALL SELECT y::text FROM (({kept}) EXCEPT ({summed})) y"
@@ -210,46 +215,54 @@ fn monthly_sums_stay_exact_under_every_kind_of_write() {
         sql_query(sql).execute(&mut conn).unwrap();
         monthly_drift(&mut conn)
     };
-    run("INSERT INTO ad_accounts (id, name, status) VALUES (1, 'A', 'ACTIVE'), (2, 'B', 'ACTIVE')");
-    run("INSERT INTO campaigns (id, account_id, name, status) \
-         VALUES (10, 1, 'a', 'ACTIVE'), (11, 1, 'b', 'ACTIVE'), (20, 2, 'c', 'ACTIVE')");
+    run(
+        "INSERT INTO linkedin.ad_accounts (id, name, status) VALUES (1, 'A', 'ACTIVE'), (2, 'B', 'ACTIVE')",
+    );
+    run(
+        "INSERT INTO linkedin.campaigns (id, account_id, name, status) \
+         VALUES (10, 1, 'a', 'ACTIVE'), (11, 1, 'b', 'ACTIVE'), (20, 2, 'c', 'ACTIVE')",
+    );
     let none: Vec<String> = Vec::new();
     // Three months of days, costs with up to six places, in one statement.
     assert_eq!(
-        run("INSERT INTO campaign_daily_metrics \
+        run("INSERT INTO linkedin.campaign_daily_metrics \
                (campaign_id, date, account_id, impressions, clicks, cost, sends) \
              SELECT c.id, d::date, c.account_id, 100 + c.id, c.id % 7, \
                     round((c.id * 1.000001 + extract(day FROM d)::numeric / 3)::numeric, 6), 1 \
-             FROM campaigns c, generate_series('2026-01-15'::date, '2026-03-31', '1 day') d"),
+             FROM linkedin.campaigns c, generate_series('2026-01-15'::date, '2026-03-31', '1 day') d"),
         none
     );
     // A restated range (a sync's update of changed days), then the same values again.
     for _ in 0..2 {
         assert_eq!(
             run(
-                "UPDATE campaign_daily_metrics SET impressions = impressions * 2, cost = cost + 0.5 \
+                "UPDATE linkedin.campaign_daily_metrics SET impressions = impressions * 2, cost = cost + 0.5 \
                  WHERE date BETWEEN '2026-02-20' AND '2026-03-05'"
             ),
             none
         );
     }
     assert_eq!(
-        run("UPDATE campaign_daily_metrics SET cost = cost WHERE campaign_id = 10"),
+        run("UPDATE linkedin.campaign_daily_metrics SET cost = cost WHERE campaign_id = 10"),
         none
     );
     // Deleting every day of a month removes its row; deleting some days adjusts it.
     assert_eq!(
-        run("DELETE FROM campaign_daily_metrics WHERE campaign_id = 11 AND date < '2026-02-01'"),
+        run(
+            "DELETE FROM linkedin.campaign_daily_metrics WHERE campaign_id = 11 AND date < '2026-02-01'"
+        ),
         none
     );
     assert_eq!(
-        run("DELETE FROM campaign_daily_metrics WHERE date IN ('2026-03-01', '2026-03-31')"),
+        run(
+            "DELETE FROM linkedin.campaign_daily_metrics WHERE date IN ('2026-03-01', '2026-03-31')"
+        ),
         none
     );
     // An upsert as the sync writes: some rows new, some replaced.
     assert_eq!(
         run(
-            "INSERT INTO campaign_daily_metrics (campaign_id, date, account_id, impressions, cost) \
+            "INSERT INTO linkedin.campaign_daily_metrics (campaign_id, date, account_id, impressions, cost) \
              SELECT 20, d::date, 2, 5, 0.25 \
              FROM generate_series('2026-03-25'::date, '2026-04-03', '1 day') d \
              ON CONFLICT (campaign_id, date) DO UPDATE SET impressions = EXCLUDED.impressions, \
@@ -257,13 +270,15 @@ fn monthly_sums_stay_exact_under_every_kind_of_write() {
         ),
         none
     );
-    assert_eq!(run("TRUNCATE campaign_daily_metrics"), none);
+    assert_eq!(run("TRUNCATE linkedin.campaign_daily_metrics"), none);
     assert_eq!(
-        run("SELECT count(*) FROM campaign_monthly_metrics HAVING count(*) > 0"),
+        run("SELECT count(*) FROM linkedin.campaign_monthly_metrics HAVING count(*) > 0"),
         none
     );
 }
 
+/// Services can share a database, and Diesel keeps one migrations table: a version used
+/// by two services would make the second service's migration silently "already applied".
 #[test]
 fn migration_versions_are_unique_across_services() {
     let mut seen = HashSet::new();

@@ -3,8 +3,10 @@
 mod auth_layer;
 mod discovery;
 mod foundation;
+mod linkedin_details;
 mod readme;
 mod reporting;
-mod seed_bugs;
+mod schema_migration;
 mod sync;
+mod sync_load;
 mod upstream_client;

@@ -9,7 +9,8 @@ use adsync_linkedin_sandbox::{Metrics, Pivot, SandboxConfig, Size};
 use adsync_proto::auth::Scope;
 use adsync_proto::ingestion::ingestion_service_client::IngestionServiceClient;
 use adsync_proto::ingestion::{
-    DateRange, DiscoverAccountsRequest, StartSyncRequest, SyncStatus, SyncTrigger, sync_event,
+    DateRange, DiscoverAccountsRequest, Source, StartSyncRequest, SyncStatus, SyncTrigger,
+    sync_event,
 };
 use adsync_proto::reporting::reporting_service_client::ReportingServiceClient;
 use adsync_proto::reporting::*;
@@ -64,6 +65,7 @@ impl Synced {
                             start_date: first.to_string(),
                             end_date: last.to_string(),
                         }),
+                        source: Source::Linkedin as i32,
                     },
                     &operator,
                 ))
@@ -315,7 +317,7 @@ async fn entities_and_metric_series_equal_the_ground_truth_at_every_granularity(
         assert_eq!(c.content_reference, t.content_reference);
         assert_eq!(
             c.content_name,
-            adsync_ingestion::linkedin::records::content_name(&t.content_reference)
+            adsync_ingestion::sources::linkedin::records::content_name(&t.content_reference)
         );
         assert!(c.content_name.contains(" #"), "{}", c.content_name);
         assert_eq!(c.is_serving, t.is_serving);
@@ -767,7 +769,7 @@ async fn pages_hold_every_row_exactly_once_while_rows_are_inserted_and_tokens_ar
         inserted += 1;
         for id in [1_000 + inserted, i64::from(i32::MAX) * 4 + inserted] {
             diesel::sql_query(format!(
-                "INSERT INTO campaigns (id, account_id, name, status) \
+                "INSERT INTO linkedin.campaigns (id, account_id, name, status) \
                  VALUES ({id}, {account}, 'added while paging', 'ACTIVE')"
             ))
             .execute(&mut conn)

@@ -81,7 +81,7 @@ async fn a_sync_stores_the_ground_truth_and_a_scheduled_resync_is_skipped_withou
     let start: chrono::NaiveDate = range.start_date.parse().unwrap();
     let end: chrono::NaiveDate = range.end_date.parse().unwrap();
     let stored: Vec<MetricRow> = sql_query(
-        "SELECT campaign_id, date, impressions, clicks, cost::text AS cost, created_at FROM campaign_daily_metrics ORDER BY campaign_id, date",
+        "SELECT campaign_id, date, impressions, clicks, cost::text AS cost, created_at FROM linkedin.campaign_daily_metrics ORDER BY campaign_id, date",
     )
     .load(&mut stack.db.connect())
     .unwrap();
@@ -151,7 +151,7 @@ async fn a_sync_stores_the_ground_truth_and_a_scheduled_resync_is_skipped_withou
         assert_eq!(count.written, 0, "{count:?} rewrote unchanged rows");
     }
     let again: Vec<MetricRow> = sql_query(
-        "SELECT campaign_id, date, impressions, clicks, cost::text AS cost, created_at FROM campaign_daily_metrics ORDER BY campaign_id, date",
+        "SELECT campaign_id, date, impressions, clicks, cost::text AS cost, created_at FROM linkedin.campaign_daily_metrics ORDER BY campaign_id, date",
     )
     .load(&mut stack.db.connect())
     .unwrap();
@@ -227,7 +227,7 @@ async fn with_malformed_records_5xx_and_rate_limits_the_sync_ends_partial_and_ke
         !bad_campaigns.is_empty() || count(&stack, "SELECT count(*) AS n FROM sync_errors") > 0
     );
     assert_eq!(
-        count(&stack, "SELECT count(*) AS n FROM campaigns"),
+        count(&stack, "SELECT count(*) AS n FROM linkedin.campaigns"),
         good_campaigns,
         "every valid campaign stored"
     );
@@ -517,7 +517,7 @@ async fn restated_days_inside_the_window_are_picked_up_by_the_next_sync() {
     let total = |stack: &Stack| {
         count(
             stack,
-            "SELECT coalesce(sum(impressions), 0)::bigint AS n FROM campaign_daily_metrics",
+            "SELECT coalesce(sum(impressions), 0)::bigint AS n FROM linkedin.campaign_daily_metrics",
         )
     };
     let before = total(&stack);
@@ -564,7 +564,7 @@ async fn restated_days_inside_the_window_are_picked_up_by_the_next_sync() {
 }
 
 #[tokio::test]
-async fn killing_the_write_mid_sync_leaves_the_previous_data_and_fails_the_run() {
+async fn a_failure_while_committing_leaves_the_previous_data_and_fails_the_run() {
     let size = Size {
         accounts: 1,
         campaign_groups_per_account: 1,
@@ -583,62 +583,53 @@ async fn killing_the_write_mid_sync_leaves_the_previous_data_and_fails_the_run()
     )
     .await;
     assert_eq!(finished(&first).status(), SyncStatus::Success);
-    let snapshot = count(
-        &stack,
-        "SELECT coalesce(sum(impressions), 0)::bigint AS n FROM campaign_daily_metrics",
-    );
+    let snapshot = || {
+        count(
+            &stack,
+            "SELECT coalesce(sum(impressions), 0)::bigint + count(*) AS n FROM linkedin.campaign_daily_metrics",
+        )
+    };
+    let before = snapshot();
 
-    // Restate everything, then cut the writer's database connection while it works.
+    // Everything restated; the merge of the campaign metrics will fail half-way through
+    // the commit, after the accounts, groups, campaigns and creatives were merged.
     let truth_today = stack.sandbox.truth().today();
     stack
         .sandbox
         .restate(truth_today - chrono::Days::new(30), truth_today);
-    stack.sandbox.set_faults(adsync_linkedin_sandbox::Faults {
-        slow_ratio: 1.0,
-        slow_delay_ms: 100,
-        ..Default::default()
-    });
-    let mut stream = client
-        .start_sync(bearer(
-            StartSyncRequest {
-                account_id: account,
-                force: true,
-                ..Default::default()
-            },
-            &operator,
-        ))
-        .await
-        .unwrap()
-        .into_inner();
-    // Wait until campaigns are staged, then terminate the session holding the sync's lock.
-    let mut events = Vec::new();
-    while let Some(message) = stream.message().await.unwrap() {
-        let event = message.event.unwrap();
-        let stage = event.stage;
-        events.push(event);
-        if stage == adsync_proto::ingestion::SyncStage::CampaignMetrics as i32 {
-            break;
-        }
-    }
-    let killed = count(
-        &stack,
-        "SELECT count(pg_terminate_backend(l.pid))::bigint AS n FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted AND l.objid IS NOT NULL AND l.pid <> pg_backend_pid() AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())",
-    );
+    diesel::connection::SimpleConnection::batch_execute(
+        &mut stack.db.connect(),
+        "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS \
+         $$ BEGIN RAISE EXCEPTION 'refused for the test'; END $$; \
+         CREATE TRIGGER refuse BEFORE UPDATE ON linkedin.campaign_daily_metrics \
+         FOR EACH STATEMENT EXECUTE FUNCTION refuse()",
+    )
+    .unwrap();
+    let events = start_sync(
+        &mut client,
+        &operator,
+        StartSyncRequest {
+            account_id: account,
+            force: true,
+            ..Default::default()
+        },
+    )
+    .await;
+    let end = finished(&events);
+    assert_eq!(end.status(), SyncStatus::Failed);
     assert!(
-        killed >= 1,
-        "the sync's write session was found and terminated"
+        end.reason.contains("refused for the test"),
+        "{}",
+        end.reason
     );
-    while let Some(message) = stream.message().await.unwrap() {
-        events.push(message.event.unwrap());
-    }
-    assert_eq!(finished(&events).status(), SyncStatus::Failed);
+    assert_eq!(snapshot(), before, "previous data intact");
     assert_eq!(
         count(
             &stack,
-            "SELECT coalesce(sum(impressions), 0)::bigint AS n FROM campaign_daily_metrics"
+            "SELECT count(*) AS n FROM pg_namespace WHERE nspname LIKE 'sync_run_%'"
         ),
-        snapshot,
-        "previous data intact"
+        0,
+        "the failed run's staging is dropped"
     );
 }
 
@@ -694,6 +685,7 @@ async fn runs_are_listed_newest_first_page_by_page_and_events_can_be_followed_ac
             SubscribeSyncEventsRequest {
                 account_ids: vec![account],
                 after_cursor: received[2].2.clone(),
+                ..Default::default()
             },
             &operator,
         ))
@@ -766,15 +758,15 @@ async fn a_run_left_running_by_a_dead_worker_is_failed_and_the_scheduler_gates_f
     };
     let (stack, operator, account, mut client) = ready(size).await;
 
-    // A process died mid-sync: its run is still `running`, nobody holds the account's lock.
+    // A process died mid-sync: its run is still `running`, and no live process holds its\n    // owner lock (it has no owner at all).
     let orphan = "0190a0b0-c0d0-7e0f-8000-0000000000aa";
     sql_query(format!(
-        "INSERT INTO sync_runs (id, account_id, trigger, status, worker, window_start, window_end, created_at, heartbeat_at) \
-         VALUES ('{orphan}', {account}, 'scheduled', 'running', 'dead-replica', '2026-01-01', '2026-01-02', now() - interval '1 hour', now() - interval '1 hour')"
+        "INSERT INTO sync_runs (id, source, account_id, trigger, status, worker, window_start, window_end, created_at, heartbeat_at) \
+         VALUES ('{orphan}', 'linkedin', {account}, 'scheduled', 'running', 'dead-replica', '2026-01-01', '2026-01-02', now() - interval '1 hour', now() - interval '1 hour')"
     ))
     .execute(&mut stack.db.connect())
     .unwrap();
-    // A replica starting up fails it (the lock is free); then its scheduler, every second,
+    // A replica starting up fails it (its process is gone); then its scheduler, every second,
     // syncs the account once and skips it afterwards (fresh).
     let replica = stack
         .start_ingestion_replica(&["--schedule-interval-secs", "1"])
@@ -794,7 +786,7 @@ async fn a_run_left_running_by_a_dead_worker_is_failed_and_the_scheduler_gates_f
         .unwrap();
     assert_eq!(orphaned.status(), SyncStatus::Failed);
     assert!(
-        orphaned.reason.contains("worker stopped"),
+        orphaned.reason.contains("process running it stopped"),
         "{}",
         orphaned.reason
     );
@@ -921,7 +913,7 @@ async fn every_account_of_a_multi_account_sandbox_holds_exactly_its_own_data() {
         #[diesel(sql_type = diesel::sql_types::BigInt)]
         account_id: i64,
     }
-    let owners: Vec<Owner> = sql_query("SELECT id, account_id FROM campaigns ORDER BY id")
+    let owners: Vec<Owner> = sql_query("SELECT id, account_id FROM linkedin.campaigns ORDER BY id")
         .load(&mut stack.db.connect())
         .unwrap();
     let mut expected: Vec<(i64, i64)> = truth
@@ -945,7 +937,7 @@ async fn every_account_of_a_multi_account_sandbox_holds_exactly_its_own_data() {
         let stored = count(
             &stack,
             &format!(
-                "SELECT coalesce(sum(impressions), 0)::bigint AS n FROM campaign_daily_metrics WHERE account_id = {}",
+                "SELECT coalesce(sum(impressions), 0)::bigint AS n FROM linkedin.campaign_daily_metrics WHERE account_id = {}",
                 account.id
             ),
         );
@@ -962,7 +954,7 @@ async fn every_account_of_a_multi_account_sandbox_holds_exactly_its_own_data() {
         let segments = count(
             &stack,
             &format!(
-                "SELECT count(*) AS n FROM audience_demographics WHERE account_id = {}",
+                "SELECT count(*) AS n FROM linkedin.audience_demographics WHERE account_id = {}",
                 account.id
             ),
         );

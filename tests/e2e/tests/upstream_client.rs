@@ -4,20 +4,25 @@
 use std::time::Duration;
 
 use adsync_e2e::Stack;
-use adsync_ingestion::linkedin::{
-    CallCounter, ClientSettings, LinkedInClient, RetryPolicy, TokenSource, UpstreamError,
+use adsync_ingestion::sources::linkedin::LinkedInClient;
+use adsync_ingestion::upstream::{
+    CallCounter, RetryPolicy, TokenSource, UpstreamClient, UpstreamError, UpstreamSettings,
 };
 use adsync_linkedin_sandbox::{Faults, RateLimit, RetryAfterStyle, SandboxConfig, Size};
 use serde_json::Value;
 
 fn client(stack: &Stack, retry: RetryPolicy) -> LinkedInClient {
-    LinkedInClient::new(ClientSettings {
-        base_url: stack.sandbox.rest_url(),
-        version: stack.sandbox.now().format("%Y%m").to_string(),
+    let upstream = UpstreamClient::new(UpstreamSettings {
         timeout: Duration::from_secs(5),
         max_concurrency: 4,
         retry,
-    })
+        max_response_bytes: 64 << 20,
+    });
+    LinkedInClient::new(
+        upstream,
+        &stack.sandbox.rest_url(),
+        &stack.sandbox.now().format("%Y%m").to_string(),
+    )
 }
 
 fn quick_retries() -> RetryPolicy {
@@ -195,7 +200,7 @@ async fn a_401_refreshes_the_token_once_through_auth_and_a_4xx_is_not_retried() 
 
 #[tokio::test]
 async fn the_parser_rejects_exactly_the_records_the_sandbox_corrupted() {
-    use adsync_ingestion::linkedin::records::{Campaign, Creative};
+    use adsync_ingestion::sources::linkedin::records::{Campaign, Creative};
     use adsync_linkedin_sandbox::MalformedKey;
 
     let size = Size {

@@ -87,20 +87,26 @@ impl TestDatabase {
             .unwrap_or_else(|e| panic!("connect to {}: {e}", self.name))
     }
 
-    /// The tables in the `public` schema, sorted (Diesel's bookkeeping table excluded).
+    /// The services' tables, sorted (byte order): `name` in the `public` schema,
+    /// `schema.name` in any other (each source's warehouse). Diesel's bookkeeping table
+    /// and runs' staging schemas are left out.
     pub fn tables(&self) -> Vec<String> {
         #[derive(diesel::QueryableByName)]
         struct Table {
             #[diesel(sql_type = diesel::sql_types::Text)]
-            tablename: String,
+            name: String,
         }
         let tables: Vec<Table> = sql_query(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' \
-             AND tablename <> '__diesel_schema_migrations' ORDER BY tablename",
+            "SELECT CASE WHEN schemaname = 'public' THEN tablename::text \
+                         ELSE schemaname || '.' || tablename END AS name \
+             FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema') \
+             AND schemaname NOT LIKE 'sync\\_run\\_%' AND tablename <> '__diesel_schema_migrations'",
         )
         .load(&mut self.connect())
         .expect("list tables");
-        tables.into_iter().map(|t| t.tablename).collect()
+        let mut names: Vec<String> = tables.into_iter().map(|t| t.name).collect();
+        names.sort();
+        names
     }
 
     /// A pooled handle, as the services use.

@@ -103,6 +103,8 @@ pub(crate) async fn sync(endpoints: &Endpoints, args: SyncArgs, as_json: bool) -
                 trigger: trigger as i32,
                 force: args.force,
                 date_range: date_range.clone(),
+                // Unspecified: LinkedIn, the one source so far.
+                ..Default::default()
             }))
             .await?
             .into_inner();

@@ -1,25 +1,28 @@
-//! DiscoverAccounts: ask the upstream which ad accounts each connection reads, and record
-//! them so they can be synced and scheduled.
+//! DiscoverAccounts: ask each connection's upstream which accounts it reaches, and
+//! record them so they can be synced and scheduled.
 
 use adsync_proto::ingestion::{DiscoverAccountsRequest, DiscoverAccountsResponse, SyncAccount};
+use adsync_server::{FieldViolations, timestamp};
 
-use super::timestamp;
-use crate::accounts;
-use crate::error::Error;
-use crate::linkedin::records::Account;
-use crate::linkedin::{AuthTokenSource, CallCounter};
+use super::{Unspecified, source_of};
+use crate::error::{DOMAIN, Error};
+use crate::runs::accounts;
 use crate::service::IngestionApi;
+use crate::upstream::unusable;
 
 impl IngestionApi {
     pub(crate) async fn discover_accounts(
         &self,
         req: DiscoverAccountsRequest,
     ) -> Result<DiscoverAccountsResponse, Error> {
-        let connections = crate::connections::list(&self.auth_channel, &self.service_token).await?;
+        let mut v = FieldViolations::new();
+        let only = source_of(&self.platform, req.source, Unspecified::Every, &mut v);
+        v.into_result(DOMAIN)?;
+        let connections = self.platform.auth.connections().await?;
         let chosen: Vec<_> = if req.connection_id.is_empty() {
             connections
                 .into_iter()
-                .filter(|c| crate::connections::unusable(c).is_none())
+                .filter(|c| unusable(c).is_none())
                 .collect()
         } else {
             let c = connections
@@ -29,7 +32,7 @@ impl IngestionApi {
                     kind: "connection",
                     id: req.connection_id.clone(),
                 })?;
-            if let Some(why) = crate::connections::unusable(&c) {
+            if let Some(why) = unusable(&c) {
                 return Err(Error::ConnectionUnusable(why));
             }
             vec![c]
@@ -37,36 +40,31 @@ impl IngestionApi {
 
         let mut found = Vec::new();
         for connection in chosen {
-            let tokens = AuthTokenSource::new(
-                self.auth_channel.clone(),
-                self.service_token.clone(),
-                connection.connection_id.clone(),
-            );
-            let counter = CallCounter::default();
-            let mut raw = Vec::new();
-            self.client
-                .for_each_page("/adAccounts", "q=search", 1000, &tokens, &counter, |page| {
-                    raw.extend(page)
-                })
-                .await?;
-            for element in raw {
-                match Account::parse(&element) {
-                    Ok(account) => found.push((connection.connection_id.clone(), account)),
-                    Err(invalid) => {
-                        tracing::warn!(reason = %invalid.reason, "skipping an invalid ad account record")
-                    }
+            let tokens = self.platform.auth.tokens(&connection.connection_id);
+            let sources = self
+                .platform
+                .sources
+                .all()
+                .iter()
+                .filter(|s| s.provider() == connection.provider())
+                .filter(|s| only.as_ref().is_none_or(|o| o.name() == s.name()));
+            for source in sources {
+                for account in source.discover(&*tokens).await? {
+                    found.push((source.clone(), connection.connection_id.clone(), account));
                 }
             }
         }
 
-        let now = self.clock.now();
+        let now = self.platform.clock.now();
         let rows = self
+            .platform
             .db
             .run(move |conn| {
                 found
                     .iter()
-                    .map(|(connection_id, a)| {
-                        accounts::upsert(conn, a.id, connection_id, &a.name, &a.status, now)
+                    .map(|(source, connection_id, account)| {
+                        accounts::upsert(conn, &source.name(), connection_id, account, now)
+                            .map(|row| (source.proto(), row))
                     })
                     .collect::<Result<Vec<_>, _>>()
                     .map_err(Error::from)
@@ -76,8 +74,9 @@ impl IngestionApi {
         Ok(DiscoverAccountsResponse {
             accounts: rows
                 .into_iter()
-                .map(|r| SyncAccount {
+                .map(|(source, r)| SyncAccount {
                     account_id: r.account_id,
+                    source: source as i32,
                     name: r.name,
                     status: r.status,
                     connection_id: r.connection_id,

@@ -1,28 +1,15 @@
 //! ListSyncRuns (AIP-158) and SubscribeSyncEvents (every run's events, resumable).
 
-use std::time::Duration;
-
 use adsync_proto::ingestion::{
     ListSyncRunsRequest, ListSyncRunsResponse, SubscribeSyncEventsRequest,
-    SubscribeSyncEventsResponse, SyncEvent, SyncStatus, SyncTrigger,
+    SubscribeSyncEventsResponse, SyncStatus, SyncTrigger,
 };
 use adsync_server::{FieldViolations, decode_page_token, encode_page_token, invalid_field};
-use prost::Message;
 
+use super::{Unspecified, source_of};
 use crate::error::{DOMAIN, Error};
+use crate::runs::{self, RunStatus, Trigger, events, store};
 use crate::service::{EventStream, IngestionApi};
-use crate::sync::{self, events, runs};
-
-fn status_name(s: SyncStatus) -> Option<&'static str> {
-    Some(match s {
-        SyncStatus::Running => "running",
-        SyncStatus::Success => "success",
-        SyncStatus::Partial => "partial",
-        SyncStatus::Failed => "failed",
-        SyncStatus::Skipped => "skipped",
-        SyncStatus::Unspecified => return None,
-    })
-}
 
 impl IngestionApi {
     pub(crate) async fn list_sync_runs(
@@ -36,10 +23,20 @@ impl IngestionApi {
         if req.account_id < 0 {
             v.add("account_id", "must not be negative");
         }
+        // An account id names an account of one source: LinkedIn's when unspecified.
+        let unspecified = if req.account_id > 0 {
+            Unspecified::Linkedin
+        } else {
+            Unspecified::Every
+        };
+        let source = source_of(&self.platform, req.source, unspecified, &mut v);
         let mut statuses = Vec::new();
         for (i, raw) in req.statuses.iter().enumerate() {
-            match SyncStatus::try_from(*raw).ok().and_then(status_name) {
-                Some(name) => statuses.push(name.to_owned()),
+            match SyncStatus::try_from(*raw)
+                .ok()
+                .and_then(RunStatus::from_proto)
+            {
+                Some(status) => statuses.push(status),
                 None => {
                     v.add(format!("statuses[{i}]"), format!("unknown status {raw}"));
                 }
@@ -47,7 +44,7 @@ impl IngestionApi {
         }
         let trigger = match SyncTrigger::try_from(req.trigger) {
             Ok(SyncTrigger::Unspecified) => None,
-            Ok(t) => Some(sync::trigger_name(t)),
+            Ok(t) => Some(Trigger::from_proto(t)),
             Err(_) => {
                 v.add("trigger", format!("unknown trigger {}", req.trigger));
                 None
@@ -59,7 +56,19 @@ impl IngestionApi {
         } else {
             i64::from(req.page_size).min(200)
         };
-        let fingerprint = format!("{}|{statuses:?}|{trigger:?}", req.account_id);
+        let filter = store::RunFilter {
+            source: source.map(|s| s.name()),
+            account_id: (req.account_id > 0).then_some(req.account_id),
+            statuses,
+            trigger,
+        };
+        let fingerprint = format!(
+            "{:?}|{}|{:?}|{:?}",
+            filter.source.as_ref().map(|s| s.as_str()),
+            req.account_id,
+            filter.statuses,
+            filter.trigger
+        );
         let after = if req.page_token.is_empty() {
             None
         } else {
@@ -82,12 +91,10 @@ impl IngestionApi {
                 })?;
             Some(cursor)
         };
-        let account = (req.account_id > 0).then_some(req.account_id);
         let mut rows = self
+            .platform
             .db
-            .run(move |conn| {
-                runs::list(conn, after, account, &statuses, trigger, limit + 1).map_err(Error::from)
-            })
+            .run(move |conn| store::list(conn, after, &filter, limit + 1).map_err(Error::from))
             .await?;
         let next_page_token = if rows.len() as i64 > limit {
             rows.truncate(limit as usize);
@@ -101,7 +108,10 @@ impl IngestionApi {
             String::new()
         };
         Ok(ListSyncRunsResponse {
-            sync_runs: rows.iter().map(sync::run_proto).collect(),
+            sync_runs: rows
+                .iter()
+                .map(|r| runs::run_proto(&self.platform, r))
+                .collect(),
             next_page_token,
         })
     }
@@ -110,16 +120,20 @@ impl IngestionApi {
         &self,
         req: SubscribeSyncEventsRequest,
     ) -> Result<EventStream<SubscribeSyncEventsResponse>, Error> {
+        let mut v = FieldViolations::new();
         if let Some(bad) = req.account_ids.iter().find(|a| **a <= 0) {
-            return Err(invalid_field(
-                DOMAIN,
-                "account_ids",
-                format!("{bad} is not an account id"),
-            )
-            .into());
+            v.add("account_ids", format!("{bad} is not an account id"));
         }
+        let unspecified = if req.account_ids.is_empty() {
+            Unspecified::Every
+        } else {
+            Unspecified::Linkedin
+        };
+        let source = source_of(&self.platform, req.source, unspecified, &mut v).map(|s| s.name());
+        v.into_result(DOMAIN)?;
         let start = if req.after_cursor.is_empty() {
-            self.db
+            self.platform
+                .db
                 .run(|conn| events::latest_id(conn).map_err(Error::from))
                 .await?
         } else {
@@ -129,31 +143,30 @@ impl IngestionApi {
                     invalid_field(DOMAIN, "after_cursor", "not a cursor this service issued")
                 })?
         };
-        let api = self.clone();
+        let platform = self.platform.clone();
         let accounts = req.account_ids;
         let stream = async_stream::try_stream! {
             let mut last = start;
+            let mut closing = platform.closing.subscribe();
             loop {
-                let bell = api.bell.clone();
-                let notified = bell.notified();
+                let notified = platform.bell.notified();
                 tokio::pin!(notified);
                 notified.as_mut().enable();
-                let accounts = accounts.clone();
-                let batch = api
+                let (accounts, source) = (accounts.clone(), source.clone());
+                let batch = platform
                     .db
-                    .run(move |conn| events::feed(conn, last, &accounts).map_err(Error::from))
+                    .run(move |conn| events::feed(conn, last, source.as_ref(), &accounts).map_err(Error::from))
                     .await
                     .map_err(tonic::Status::from)?;
                 for stored in batch {
                     last = stored.id;
-                    let event = SyncEvent::decode(stored.payload.as_slice())
-                        .map_err(|e| tonic::Status::internal(format!("stored event does not decode: {e}")))?;
+                    let event = runs::decode_event(&stored.payload).map_err(tonic::Status::from)?;
                     yield SubscribeSyncEventsResponse {
                         event: Some(event),
                         cursor: encode_page_token("SubscribeSyncEvents", "", &stored.id.to_string()),
                     };
                 }
-                let _ = tokio::time::timeout(Duration::from_millis(250), notified).await;
+                runs::wait_for_events(&mut closing, notified).await.map_err(tonic::Status::from)?;
             }
         };
         Ok(Box::pin(stream))

@@ -5,93 +5,93 @@ use adsync_proto::ingestion::{
     GetSyncRunResponse, StartSyncRequest, StartSyncResponse, SyncTrigger, TriggerSyncRequest,
     TriggerSyncResponse, WatchSyncRequest, WatchSyncResponse,
 };
-use adsync_server::FieldViolations;
+use adsync_server::{FieldViolations, timestamp};
 use chrono::NaiveDate;
 use tokio_stream::StreamExt;
 
-use super::timestamp;
+use super::{Unspecified, source_of};
 use crate::error::{DOMAIN, Error};
+use crate::runs::{self, SyncRequest, Trigger, accounts, store};
 use crate::service::{EventStream, IngestionApi};
-use crate::sync::{self, SyncRequest, runs};
 
-/// Checks a sync request; every problem is named at once and no run is created.
-fn validate(
+/// What StartSync and TriggerSync both carry.
+struct Asked<'a> {
+    source: i32,
     account_id: i64,
     trigger: i32,
     force: bool,
-    range: Option<&DateRange>,
-    max_days: u32,
-) -> Result<SyncRequest, Error> {
-    let mut v = FieldViolations::new();
-    if account_id <= 0 {
-        v.add("account_id", "required: the LinkedIn ad account id");
-    }
-    let trigger = match SyncTrigger::try_from(trigger) {
-        Ok(SyncTrigger::Unspecified) => SyncTrigger::OnDemand,
-        Ok(t) => t,
-        Err(_) => {
-            v.add("trigger", format!("unknown trigger {trigger}"));
-            SyncTrigger::OnDemand
-        }
-    };
-    let mut parsed = None;
-    if let Some(r) = range.filter(|r| !r.start_date.is_empty() || !r.end_date.is_empty()) {
-        let day = |field: &str, s: &str, v: &mut FieldViolations| {
-            NaiveDate::parse_from_str(s, "%Y-%m-%d")
-                .map_err(|_| {
-                    v.add(
-                        format!("date_range.{field}"),
-                        "must be a date as YYYY-MM-DD",
-                    )
-                })
-                .ok()
-        };
-        let start = day("start_date", &r.start_date, &mut v);
-        let end = day("end_date", &r.end_date, &mut v);
-        if let (Some(start), Some(end)) = (start, end) {
-            if end < start {
-                v.add("date_range", "end_date is before start_date");
-            } else if (end - start).num_days() + 1 > i64::from(max_days) {
-                v.add("date_range", format!("at most {max_days} days"));
-            } else {
-                parsed = Some((start, end));
-            }
-        }
-    }
-    v.into_result(DOMAIN)?;
-    Ok(SyncRequest {
-        account_id,
-        trigger,
-        force,
-        range: parsed,
-    })
-}
-
-fn run_id(raw: &str) -> Result<uuid::Uuid, Error> {
-    uuid::Uuid::parse_str(raw).map_err(|_| {
-        Error::from(adsync_server::invalid_field(
-            DOMAIN,
-            "run_id",
-            "must be a run id (a UUID)",
-        ))
-    })
+    range: Option<&'a DateRange>,
 }
 
 impl IngestionApi {
+    /// Checks a sync request; every problem is named at once and no run is created.
+    fn validate(&self, asked: Asked<'_>) -> Result<SyncRequest, Error> {
+        let mut v = FieldViolations::new();
+        let source = source_of(&self.platform, asked.source, Unspecified::Linkedin, &mut v);
+        if asked.account_id <= 0 {
+            v.add("account_id", "required: the account's id at its source");
+        }
+        let trigger = match SyncTrigger::try_from(asked.trigger) {
+            Ok(t) => Trigger::from_proto(t),
+            Err(_) => {
+                v.add("trigger", format!("unknown trigger {}", asked.trigger));
+                Trigger::OnDemand
+            }
+        };
+        let max_days = self.platform.settings.max_range_days;
+        let mut parsed = None;
+        if let Some(r) = asked
+            .range
+            .filter(|r| !r.start_date.is_empty() || !r.end_date.is_empty())
+        {
+            let day = |field: &str, s: &str, v: &mut FieldViolations| {
+                NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                    .map_err(|_| {
+                        v.add(
+                            format!("date_range.{field}"),
+                            "must be a date as YYYY-MM-DD",
+                        )
+                    })
+                    .ok()
+            };
+            let start = day("start_date", &r.start_date, &mut v);
+            let end = day("end_date", &r.end_date, &mut v);
+            if let (Some(start), Some(end)) = (start, end) {
+                if end < start {
+                    v.add("date_range", "end_date is before start_date");
+                } else if (end - start).num_days() + 1 > i64::from(max_days) {
+                    v.add("date_range", format!("at most {max_days} days"));
+                } else {
+                    parsed = Some((start, end));
+                }
+            }
+        }
+        v.into_result(DOMAIN)?;
+        Ok(SyncRequest {
+            source: source.expect("a source when there is no violation"),
+            account_id: asked.account_id,
+            trigger,
+            force: asked.force,
+            range: parsed,
+        })
+    }
+
     pub(crate) async fn start_sync(
         &self,
         req: StartSyncRequest,
     ) -> Result<EventStream<StartSyncResponse>, Error> {
-        let request = validate(
-            req.account_id,
-            req.trigger,
-            req.force,
-            req.date_range.as_ref(),
-            self.settings.max_range_days,
-        )?;
-        let started = sync::start(self, request).await?;
-        let events = sync::watch(self.clone(), started.run_id, 0)
-            .map(|e| e.map(|event| StartSyncResponse { event: Some(event) }));
+        let request = self.validate(Asked {
+            source: req.source,
+            account_id: req.account_id,
+            trigger: req.trigger,
+            force: req.force,
+            range: req.date_range.as_ref(),
+        })?;
+        let started = runs::start(&self.platform, request).await?;
+        let events = runs::watch(self.platform.clone(), started.run_id, 0).map(|e| {
+            e.map(|event| StartSyncResponse { event: Some(event) })
+                .map_err(tonic::Status::from)
+        });
         Ok(Box::pin(events))
     }
 
@@ -99,27 +99,18 @@ impl IngestionApi {
         &self,
         req: TriggerSyncRequest,
     ) -> Result<TriggerSyncResponse, Error> {
-        let request = validate(
-            req.account_id,
-            req.trigger,
-            req.force,
-            req.date_range.as_ref(),
-            self.settings.max_range_days,
-        )?;
-        let started = sync::start(self, request).await?;
-        let run_id = started.run_id;
-        let row = match started.row {
-            Some(row) => Some(row),
-            None => {
-                self.db
-                    .run(move |conn| runs::get(conn, run_id).map_err(Error::from))
-                    .await?
-            }
-        };
+        let request = self.validate(Asked {
+            source: req.source,
+            account_id: req.account_id,
+            trigger: req.trigger,
+            force: req.force,
+            range: req.date_range.as_ref(),
+        })?;
+        let started = runs::start(&self.platform, request).await?;
         Ok(TriggerSyncResponse {
-            run_id: run_id.to_string(),
+            run_id: started.run_id.to_string(),
             joined_existing: started.joined,
-            run: row.as_ref().map(sync::run_proto),
+            run: Some(runs::run_proto(&self.platform, &started.row)),
         })
     }
 
@@ -136,18 +127,20 @@ impl IngestionApi {
             )
             .into());
         }
-        let api = self.clone();
+        let platform = self.platform.clone();
         let events = async_stream::try_stream! {
-            let exists = api.db.run(move |conn| runs::get(conn, id).map_err(Error::from)).await.map_err(tonic::Status::from)?;
+            let exists = platform.db.run(move |conn| store::get(conn, id).map_err(Error::from)).await?;
             if exists.is_none() {
-                Err(tonic::Status::from(Error::NotFound { kind: "run", id: id.to_string() }))?;
+                Err(Error::NotFound { kind: "run", id: id.to_string() })?;
             }
-            let mut inner = sync::watch(api.clone(), id, req.after_sequence);
+            let mut inner = runs::watch(platform.clone(), id, req.after_sequence);
             while let Some(event) = inner.next().await {
                 yield WatchSyncResponse { event: Some(event?) };
             }
         };
-        Ok(Box::pin(events))
+        Ok(Box::pin(
+            events.map(|e: Result<_, Error>| e.map_err(tonic::Status::from)),
+        ))
     }
 
     pub(crate) async fn get_sync_run(
@@ -156,15 +149,16 @@ impl IngestionApi {
     ) -> Result<GetSyncRunResponse, Error> {
         let id = run_id(&req.run_id)?;
         let row = self
+            .platform
             .db
-            .run(move |conn| runs::get(conn, id).map_err(Error::from))
+            .run(move |conn| store::get(conn, id).map_err(Error::from))
             .await?;
         let row = row.ok_or(Error::NotFound {
             kind: "run",
             id: req.run_id,
         })?;
         Ok(GetSyncRunResponse {
-            run: Some(sync::run_proto(&row)),
+            run: Some(runs::run_proto(&self.platform, &row)),
         })
     }
 
@@ -172,22 +166,23 @@ impl IngestionApi {
         &self,
         req: CheckFreshnessRequest,
     ) -> Result<CheckFreshnessResponse, Error> {
+        let mut v = FieldViolations::new();
+        let source = source_of(&self.platform, req.source, Unspecified::Linkedin, &mut v);
         if req.account_id <= 0 {
-            return Err(adsync_server::invalid_field(
-                DOMAIN,
-                "account_id",
-                "required: the LinkedIn ad account id",
-            )
-            .into());
+            v.add("account_id", "required: the account's id at its source");
         }
+        v.into_result(DOMAIN)?;
+        let source = source.expect("a source when there is no violation");
         let account_id = req.account_id;
+        let name = source.name();
         let (account, last, running) = self
+            .platform
             .db
             .run(move |conn| {
                 Ok::<_, Error>((
-                    crate::accounts::find(conn, account_id)?,
-                    runs::last_success(conn, account_id)?,
-                    runs::running(conn, account_id)?,
+                    accounts::find(conn, &name, account_id)?,
+                    store::last_success(conn, &name, account_id)?,
+                    store::running(conn, &name, account_id, false)?,
                 ))
             })
             .await?;
@@ -197,8 +192,8 @@ impl IngestionApi {
                 id: account_id.to_string(),
             });
         }
-        let now = self.clock.now();
-        let ttl = self.settings.freshness_ttl;
+        let now = self.platform.clock.now();
+        let ttl = self.platform.settings.freshness_ttl;
         let finished = last.as_ref().and_then(|r| r.finished_at);
         let age = finished.map(|f| now - f);
         let fresh = age.is_some_and(|a| a < ttl);
@@ -208,6 +203,7 @@ impl IngestionApi {
         };
         Ok(CheckFreshnessResponse {
             account_id,
+            source: source.proto() as i32,
             fresh,
             reason: match age {
                 None => "never synced successfully".to_owned(),
@@ -225,4 +221,14 @@ impl IngestionApi {
             running_run_id: running.map(|r| r.id.to_string()).unwrap_or_default(),
         })
     }
+}
+
+fn run_id(raw: &str) -> Result<uuid::Uuid, Error> {
+    uuid::Uuid::parse_str(raw).map_err(|_| {
+        Error::from(adsync_server::invalid_field(
+            DOMAIN,
+            "run_id",
+            "must be a run id (a UUID)",
+        ))
+    })
 }

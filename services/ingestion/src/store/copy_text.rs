@@ -21,11 +21,6 @@ impl CopyBuffer {
         &self.bytes
     }
 
-    pub(crate) fn clear(&mut self) {
-        self.bytes.clear();
-        self.rows = 0;
-    }
-
     /// Starts a row; fields follow, `end_row` closes it.
     pub(crate) fn row(&mut self) -> &mut Self {
         self.first_in_row = true;

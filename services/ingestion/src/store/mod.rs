@@ -1,10 +1,15 @@
-//! Writing a sync into the warehouse: rows are COPYed into staging tables as they arrive,
-//! then merged into the real tables in one transaction with the run's outcome.
+//! Writing a sync into the warehouse: rows are COPYed into the run's staging tables as
+//! they arrive ([`Staging`]), then merged into the real tables ([`merge()`]) in the one
+//! short transaction that also records the run's outcome. Tables are described once
+//! ([`TableSpec`]) by the source that owns them.
 
 mod copy_text;
-pub(crate) mod tables;
+mod merge;
+mod spec;
+mod staging;
+pub(crate) mod sync_errors;
 
 pub(crate) use copy_text::CopyBuffer;
-mod writer;
-
-pub(crate) use writer::{Batch, DemographicRow, TableReport, Writer};
+pub(crate) use merge::{MergeTarget, merge};
+pub(crate) use spec::{MergeMode, Parent, TableSpec};
+pub(crate) use staging::Staging;

@@ -131,18 +131,18 @@ impl ReportingApi {
                          c.audience_expansion_enabled AS audience_expansion, \
                          COALESCE(c.cost_type = 'CPM', false) AS maximum_delivery, \
                          (last.d IS NOT NULL AND NOT EXISTS ( \
-                            SELECT 1 FROM campaign_daily_metrics m \
+                            SELECT 1 FROM linkedin.campaign_daily_metrics m \
                             WHERE m.campaign_id = c.id AND m.date > last.d - {RECENT_DAYS} \
                               AND m.date <= last.d AND m.cost > 0)) AS no_recent_delivery, \
                          (c.daily_budget IS NULL AND c.total_budget IS NULL) AS no_budget, \
-                         NOT EXISTS (SELECT 1 FROM creatives r \
+                         NOT EXISTS (SELECT 1 FROM linkedin.creatives r \
                                      WHERE r.campaign_id = c.id AND r.is_serving) \
                            AS no_serving_creative, \
                          COALESCE(c.run_schedule_end < $3, false) AS schedule_ended, \
                          last.d AS last_metric_date \
-                       FROM campaigns c \
-                       LEFT JOIN campaign_groups g ON g.id = c.campaign_group_id \
-                       CROSS JOIN LATERAL (SELECT max(m.date) AS d FROM campaign_daily_metrics m \
+                       FROM linkedin.campaigns c \
+                       LEFT JOIN linkedin.campaign_groups g ON g.id = c.campaign_group_id \
+                       CROSS JOIN LATERAL (SELECT max(m.date) AS d FROM linkedin.campaign_daily_metrics m \
                                            WHERE m.account_id = c.account_id) last \
                        WHERE c.status = 'ACTIVE' AND c.id > $1 \
                          AND ($2::int8 IS NULL OR c.account_id = $2) \

@@ -118,7 +118,7 @@ impl ReportingApi {
                                     sum(clicks)::int8 AS clicks, \
                                     sum(cost) AS cost, \
                                     (sum(sum(impressions)) OVER ())::int8 AS total_impressions \
-                             FROM audience_demographics \
+                             FROM linkedin.audience_demographics \
                              WHERE account_id = $1 AND pivot = $2 AND date_start BETWEEN $3 AND $4 \
                              GROUP BY segment \
                              ORDER BY sum(impressions) DESC, segment \

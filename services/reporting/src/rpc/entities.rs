@@ -62,7 +62,7 @@ impl AccountRow {
 /// One account, or `None` when it has not been synced.
 pub(crate) fn account(conn: &mut PgConnection, id: i64) -> QueryResult<Option<AccountRow>> {
     diesel::sql_query(format!(
-        "SELECT {ACCOUNT_COLUMNS} FROM ad_accounts a WHERE a.id = $1"
+        "SELECT {ACCOUNT_COLUMNS} FROM linkedin.ad_accounts a WHERE a.id = $1"
     ))
     .bind::<BigInt, _>(id)
     .get_result(conn)
@@ -250,7 +250,7 @@ impl ReportingApi {
             .db
             .run(move |conn| {
                 diesel::sql_query(format!(
-                    "SELECT {ACCOUNT_COLUMNS} FROM ad_accounts a \
+                    "SELECT {ACCOUNT_COLUMNS} FROM linkedin.ad_accounts a \
                      WHERE a.id > $1 AND ($2::text IS NULL OR a.status = $2) \
                        AND ($3::text IS NULL OR a.name ILIKE $3) \
                      ORDER BY a.id LIMIT $4"
@@ -299,7 +299,7 @@ impl ReportingApi {
             .run(move |conn| {
                 diesel::sql_query(format!(
                     "SELECT {CAMPAIGN_COLUMNS} \
-                     FROM campaigns c LEFT JOIN campaign_groups g ON g.id = c.campaign_group_id \
+                     FROM linkedin.campaigns c LEFT JOIN linkedin.campaign_groups g ON g.id = c.campaign_group_id \
                      WHERE c.id > $1 AND ($2::int8 IS NULL OR c.account_id = $2) \
                        AND ($3::int8 IS NULL OR c.campaign_group_id = $3) \
                        AND ($4::text IS NULL OR c.status = $4) \
@@ -353,7 +353,7 @@ impl ReportingApi {
                             r.intended_status, r.is_serving, r.serving_hold_reasons, \
                             r.content_reference, r.content_name, r.upstream_created_at, \
                             r.upstream_modified_at \
-                     FROM creatives r JOIN campaigns c ON c.id = r.campaign_id \
+                     FROM linkedin.creatives r JOIN linkedin.campaigns c ON c.id = r.campaign_id \
                      WHERE r.id > $1 AND ($2::int8 IS NULL OR r.account_id = $2) \
                        AND ($3::int8 IS NULL OR r.campaign_id = $3) \
                        AND ($4::text IS NULL OR r.intended_status = $4) \

@@ -117,7 +117,7 @@ fn iso_date(d: NaiveDate) -> String {
 /// each pooled connection prepares it once and plans it never again.
 macro_rules! days_query {
     ($table:ident, $key:ident, $ids:expr, $range:expr) => {{
-        use adsync_warehouse::schema::$table as m;
+        use adsync_warehouse::schema::linkedin::$table as m;
         m::table
             .filter(m::$key.eq_any($ids))
             .filter(m::date.between($range.start, $range.end))
@@ -173,17 +173,17 @@ const CAMPAIGN_MONTHS_SQL: &str = "\
     SELECT campaign_id AS id, month AS date, impressions, clicks, cost, landing_page_clicks, \
            external_website_conversions AS conversions, one_click_leads AS leads, likes, \
            comments, shares, follows, opens, sends \
-    FROM campaign_monthly_metrics WHERE campaign_id = ANY($1) AND month >= $4 AND month < $5 \
+    FROM linkedin.campaign_monthly_metrics WHERE campaign_id = ANY($1) AND month >= $4 AND month < $5 \
     UNION ALL \
     SELECT campaign_id, date, impressions, clicks, cost, landing_page_clicks, \
            external_website_conversions, one_click_leads, likes, comments, shares, follows, \
            opens, sends \
-    FROM campaign_daily_metrics WHERE campaign_id = ANY($1) AND date >= $2 AND date < $4 \
+    FROM linkedin.campaign_daily_metrics WHERE campaign_id = ANY($1) AND date >= $2 AND date < $4 \
     UNION ALL \
     SELECT campaign_id, date, impressions, clicks, cost, landing_page_clicks, \
            external_website_conversions, one_click_leads, likes, comments, shares, follows, \
            opens, sends \
-    FROM campaign_daily_metrics WHERE campaign_id = ANY($1) AND date >= $5 AND date <= $3";
+    FROM linkedin.campaign_daily_metrics WHERE campaign_id = ANY($1) AND date >= $5 AND date <= $3";
 
 /// One row of [`CAMPAIGN_MONTHS_SQL`].
 #[derive(QueryableByName)]
@@ -215,7 +215,7 @@ fn campaign_months(
 const CAMPAIGNS: Source = Source {
     kind: "campaign",
     entities: |conn, ids| {
-        use adsync_warehouse::schema::{ad_accounts, campaigns};
+        use adsync_warehouse::schema::linkedin::{ad_accounts, campaigns};
         Ok(campaigns::table
             .inner_join(ad_accounts::table)
             .filter(campaigns::id.eq_any(ids))
@@ -244,7 +244,7 @@ const CAMPAIGNS: Source = Source {
 const CREATIVES: Source = Source {
     kind: "creative",
     entities: |conn, ids| {
-        use adsync_warehouse::schema::{ad_accounts, creatives};
+        use adsync_warehouse::schema::linkedin::{ad_accounts, creatives};
         Ok(creatives::table
             .inner_join(ad_accounts::table)
             .filter(creatives::id.eq_any(ids))

@@ -33,13 +33,13 @@ const METRICS: &str = "campaign_id, impressions, clicks, cost, landing_page_clic
 fn per_campaign_sql() -> String {
     format!(
         "SELECT m.campaign_id, {SUM_COLUMNS} FROM ( \
-           SELECT {METRICS} FROM campaign_monthly_metrics \
+           SELECT {METRICS} FROM linkedin.campaign_monthly_metrics \
            WHERE account_id = $1 AND month >= $4 AND month < $5 \
            UNION ALL \
-           SELECT {METRICS} FROM campaign_daily_metrics \
+           SELECT {METRICS} FROM linkedin.campaign_daily_metrics \
            WHERE account_id = $1 AND date >= $2 AND date < $4 \
            UNION ALL \
-           SELECT {METRICS} FROM campaign_daily_metrics \
+           SELECT {METRICS} FROM linkedin.campaign_daily_metrics \
            WHERE account_id = $1 AND date >= $5 AND date <= $3) m \
          GROUP BY m.campaign_id"
     )
@@ -115,7 +115,7 @@ impl ReportingApi {
                         let Some(account) = entities::account(conn, account_id)? else {
                             return Ok(None);
                         };
-                        use adsync_warehouse::schema::campaigns;
+                        use adsync_warehouse::schema::linkedin::campaigns;
                         let names: Vec<(i64, String, String)> = campaigns::table
                             .filter(campaigns::account_id.eq(account_id))
                             .select((campaigns::id, campaigns::name, campaigns::status))

@@ -81,15 +81,15 @@ const STATUS_SQL: &str = "\
            last_run.id::text AS last_run_id, last_run.status AS last_run_status, \
            last_run.created_at AS last_run_time, \
            (SELECT max(r.finished_at) FROM sync_runs r \
-            WHERE r.account_id = k.id AND r.status IN ('success', 'partial')) AS last_success_time, \
-           (SELECT max(m.date) FROM campaign_daily_metrics m WHERE m.account_id = k.id) \
+            WHERE r.source = 'linkedin' AND r.account_id = k.id AND r.status IN ('success', 'partial')) AS last_success_time, \
+           (SELECT max(m.date) FROM linkedin.campaign_daily_metrics m WHERE m.account_id = k.id) \
              AS last_metric_date, \
            counts.* \
-    FROM (SELECT id FROM ad_accounts UNION SELECT account_id FROM sync_accounts) k \
-    LEFT JOIN ad_accounts a ON a.id = k.id \
-    LEFT JOIN sync_accounts s ON s.account_id = k.id \
+    FROM (SELECT id FROM linkedin.ad_accounts UNION SELECT account_id FROM sync_accounts WHERE source = 'linkedin') k \
+    LEFT JOIN linkedin.ad_accounts a ON a.id = k.id \
+    LEFT JOIN sync_accounts s ON s.source = 'linkedin' AND s.account_id = k.id \
     LEFT JOIN LATERAL (SELECT r.id, r.status, r.created_at FROM sync_runs r \
-                       WHERE r.account_id = k.id ORDER BY r.created_at DESC, r.id DESC LIMIT 1) \
+                       WHERE r.source = 'linkedin' AND r.account_id = k.id ORDER BY r.created_at DESC, r.id DESC LIMIT 1) \
       last_run ON true \
     LEFT JOIN LATERAL ( \
        SELECT \
@@ -100,7 +100,7 @@ const STATUS_SQL: &str = "\
          COALESCE(sum(n.row_count) FILTER (WHERE n.table_name = 'creative_daily_metrics'), 0)::int8 AS creative_daily_metrics, \
          COALESCE(sum(n.row_count) FILTER (WHERE n.table_name = 'audience_demographics'), 0)::int8 AS demographics, \
          COALESCE(sum(n.row_count) FILTER (WHERE n.table_name = 'sync_errors'), 0)::int8 AS sync_errors \
-       FROM account_row_counts n WHERE n.account_id = k.id) counts ON true \
+       FROM account_row_counts n WHERE n.source = 'linkedin' AND n.account_id = k.id) counts ON true \
     WHERE $1::int8 IS NULL OR k.id = $1 \
     ORDER BY k.id";
 

@@ -33,18 +33,19 @@ async fn migrates_an_empty_database_then_serves_health_and_reflection() {
         db.tables(),
         [
             "account_row_counts",
-            "ad_accounts",
-            "audience_demographics",
-            "campaign_daily_metrics",
-            "campaign_groups",
-            "campaign_monthly_metrics",
-            "campaigns",
-            "creative_daily_metrics",
-            "creatives",
+            "linkedin.ad_accounts",
+            "linkedin.audience_demographics",
+            "linkedin.campaign_daily_metrics",
+            "linkedin.campaign_groups",
+            "linkedin.campaign_monthly_metrics",
+            "linkedin.campaigns",
+            "linkedin.creative_daily_metrics",
+            "linkedin.creatives",
             "sync_accounts",
             "sync_errors",
             "sync_events",
-            "sync_runs"
+            "sync_runs",
+            "upstream_jobs"
         ]
     );
 

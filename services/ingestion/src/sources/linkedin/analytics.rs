@@ -6,8 +6,9 @@ use std::sync::Arc;
 use chrono::{Datelike, Days, NaiveDate};
 use serde_json::Value;
 
+use super::LinkedInClient;
 use crate::error::Error;
-use crate::linkedin::{AuthTokenSource, CallCounter, LinkedInClient, UpstreamError};
+use crate::upstream::{CallCounter, TokenSource, UpstreamError};
 
 /// LinkedIn's cap on one adAnalytics response; a response this long may be cut short.
 pub(crate) const MAX_ELEMENTS: usize = 15_000;
@@ -46,7 +47,7 @@ pub(crate) fn plan(campaigns: &[i64], rows_of: impl Fn(i64) -> usize) -> Vec<Vec
 #[derive(Clone)]
 pub(crate) struct Analytics {
     pub(crate) client: LinkedInClient,
-    pub(crate) tokens: Arc<AuthTokenSource>,
+    pub(crate) tokens: Arc<dyn TokenSource>,
     pub(crate) calls: Arc<CallCounter>,
 }
 
@@ -82,9 +83,9 @@ impl Analytics {
                 pending.push((ids.clone(), from, mid));
                 pending.push((ids, mid + Days::new(1), to));
             } else {
-                return Err(Error::Config(format!(
-                    "one campaign-day returned {MAX_ELEMENTS} rows; cannot split further"
-                )));
+                return Err(Error::Upstream(UpstreamError::Malformed(format!(
+                    "adAnalytics: one campaign-day returned {MAX_ELEMENTS} rows; cannot split further"
+                ))));
             }
         }
         Ok(all)

@@ -1,28 +1,15 @@
-//! The warehouse tables a sync writes, described once: key, data columns, parent. From
-//! that come the staging tables (COPY targets, dropped at commit) and the merge SQL that
-//! moves staged rows into the real tables — inserting new rows, updating changed ones,
-//! leaving unchanged ones untouched (no new tuple, no WAL), never touching `created_at`.
+//! LinkedIn's warehouse tables (schema `linkedin`): how each is merged, its staging
+//! table as Diesel sees it (COPY needs a declared table), and how validated records are
+//! encoded into staging rows.
 
-/// One warehouse table as the writer sees it.
-#[derive(Debug)]
-pub(crate) struct TableSpec {
-    pub(crate) table: &'static str,
-    /// The primary key: every dimension of the row.
-    pub(crate) key: &'static [&'static str],
-    /// Every other column a sync writes, in table order (not created_at / fetched_at).
-    pub(crate) data: &'static [&'static str],
-    /// (column, parent table): rows whose parent is not stored are orphans, not written.
-    pub(crate) parent: Option<(&'static str, &'static str)>,
-    /// Rows with the same key from several requests are summed (demographic segments
-    /// come per campaign batch), not deduplicated.
-    pub(crate) sum: &'static [&'static str],
-    /// The indexed column holding the account id: the merge compares staged rows with
-    /// the syncing account's stored rows only, not with every account's.
-    pub(crate) account: &'static str,
-}
+use adsync_proto::ingestion::SyncEntity;
+
+use super::records::{Account, AnalyticsRow, Campaign, CampaignGroup, Creative, Metrics, Money};
+use crate::store::{CopyBuffer, MergeMode, Parent, TableSpec};
 
 pub(crate) const ACCOUNTS: TableSpec = TableSpec {
-    table: "ad_accounts",
+    table: "linkedin.ad_accounts",
+    stage: "stage_ad_accounts",
     key: &["id"],
     data: &[
         "name",
@@ -36,10 +23,14 @@ pub(crate) const ACCOUNTS: TableSpec = TableSpec {
     parent: None,
     sum: &[],
     account: "id",
+    mode: MergeMode::Upsert,
+    entity: SyncEntity::Account,
+    copy: crate::copy_fn!(stage::stage_ad_accounts::table),
 };
 
 pub(crate) const CAMPAIGN_GROUPS: TableSpec = TableSpec {
-    table: "campaign_groups",
+    table: "linkedin.campaign_groups",
+    stage: "stage_campaign_groups",
     key: &["id"],
     data: &[
         "account_id",
@@ -52,13 +43,21 @@ pub(crate) const CAMPAIGN_GROUPS: TableSpec = TableSpec {
         "upstream_created_at",
         "upstream_modified_at",
     ],
-    parent: Some(("account_id", "ad_accounts")),
+    parent: Some(Parent {
+        column: "account_id",
+        table: "linkedin.ad_accounts",
+        account: "id",
+    }),
     sum: &[],
     account: "account_id",
+    mode: MergeMode::Upsert,
+    entity: SyncEntity::CampaignGroup,
+    copy: crate::copy_fn!(stage::stage_campaign_groups::table),
 };
 
 pub(crate) const CAMPAIGNS: TableSpec = TableSpec {
-    table: "campaigns",
+    table: "linkedin.campaigns",
+    stage: "stage_campaigns",
     key: &["id"],
     data: &[
         "account_id",
@@ -84,13 +83,21 @@ pub(crate) const CAMPAIGNS: TableSpec = TableSpec {
         "upstream_created_at",
         "upstream_modified_at",
     ],
-    parent: Some(("account_id", "ad_accounts")),
+    parent: Some(Parent {
+        column: "account_id",
+        table: "linkedin.ad_accounts",
+        account: "id",
+    }),
     sum: &[],
     account: "account_id",
+    mode: MergeMode::Upsert,
+    entity: SyncEntity::Campaign,
+    copy: crate::copy_fn!(stage::stage_campaigns::table),
 };
 
 pub(crate) const CREATIVES: TableSpec = TableSpec {
-    table: "creatives",
+    table: "linkedin.creatives",
+    stage: "stage_creatives",
     key: &["id"],
     data: &[
         "campaign_id",
@@ -103,13 +110,21 @@ pub(crate) const CREATIVES: TableSpec = TableSpec {
         "upstream_created_at",
         "upstream_modified_at",
     ],
-    parent: Some(("campaign_id", "campaigns")),
+    parent: Some(Parent {
+        column: "campaign_id",
+        table: "linkedin.campaigns",
+        account: "account_id",
+    }),
     sum: &[],
     account: "account_id",
+    mode: MergeMode::Upsert,
+    entity: SyncEntity::Creative,
+    copy: crate::copy_fn!(stage::stage_creatives::table),
 };
 
 pub(crate) const CAMPAIGN_METRICS: TableSpec = TableSpec {
-    table: "campaign_daily_metrics",
+    table: "linkedin.campaign_daily_metrics",
+    stage: "stage_campaign_daily_metrics",
     key: &["campaign_id", "date"],
     data: &[
         "account_id",
@@ -126,13 +141,21 @@ pub(crate) const CAMPAIGN_METRICS: TableSpec = TableSpec {
         "opens",
         "sends",
     ],
-    parent: Some(("campaign_id", "campaigns")),
+    parent: Some(Parent {
+        column: "campaign_id",
+        table: "linkedin.campaigns",
+        account: "account_id",
+    }),
     sum: &[],
     account: "account_id",
+    mode: MergeMode::Upsert,
+    entity: SyncEntity::CampaignDailyMetric,
+    copy: crate::copy_fn!(stage::stage_campaign_daily_metrics::table),
 };
 
 pub(crate) const CREATIVE_METRICS: TableSpec = TableSpec {
-    table: "creative_daily_metrics",
+    table: "linkedin.creative_daily_metrics",
+    stage: "stage_creative_daily_metrics",
     key: &["creative_id", "date"],
     data: &[
         "campaign_id",
@@ -150,22 +173,37 @@ pub(crate) const CREATIVE_METRICS: TableSpec = TableSpec {
         "opens",
         "sends",
     ],
-    parent: Some(("creative_id", "creatives")),
+    parent: Some(Parent {
+        column: "creative_id",
+        table: "linkedin.creatives",
+        account: "account_id",
+    }),
     sum: &[],
     account: "account_id",
+    mode: MergeMode::Upsert,
+    entity: SyncEntity::CreativeDailyMetric,
+    copy: crate::copy_fn!(stage::stage_creative_daily_metrics::table),
 };
 
 pub(crate) const DEMOGRAPHICS: TableSpec = TableSpec {
-    table: "audience_demographics",
+    table: "linkedin.audience_demographics",
+    stage: "stage_audience_demographics",
     key: &["account_id", "pivot", "segment", "date_start"],
     data: &["date_end", "impressions", "clicks", "cost"],
-    parent: Some(("account_id", "ad_accounts")),
+    parent: Some(Parent {
+        column: "account_id",
+        table: "linkedin.ad_accounts",
+        account: "id",
+    }),
     sum: &["impressions", "clicks", "cost"],
     account: "account_id",
+    mode: MergeMode::Upsert,
+    entity: SyncEntity::Demographic,
+    copy: crate::copy_fn!(stage::stage_audience_demographics::table),
 };
 
 /// Every table, parents before children (the order merges must run in).
-pub(crate) const ALL: [&TableSpec; 7] = [
+pub(crate) const ALL: &[&TableSpec] = &[
     &ACCOUNTS,
     &CAMPAIGN_GROUPS,
     &CAMPAIGNS,
@@ -175,139 +213,171 @@ pub(crate) const ALL: [&TableSpec; 7] = [
     &DEMOGRAPHICS,
 ];
 
-impl TableSpec {
-    pub(crate) fn stage(&self) -> String {
-        format!("stage_{}", self.table)
-    }
-
-    fn columns(&self) -> Vec<&'static str> {
-        self.key.iter().chain(self.data).copied().collect()
-    }
-
-    /// The column list COPY fills, in the order rows are encoded.
-    pub(crate) fn column_list(&self) -> String {
-        self.columns().join(", ")
-    }
-
-    /// A staging table with the target's column types, dropped at commit.
-    pub(crate) fn create_stage_sql(&self) -> String {
-        format!(
-            "CREATE TEMP TABLE {stage} ON COMMIT DROP AS SELECT {cols} FROM {table} WITH NO DATA",
-            stage = self.stage(),
-            cols = self.column_list(),
-            table = self.table
-        )
-    }
-
-    /// The staged rows to merge: one per key (the last copy, or the sum for summed
-    /// columns), whose parent is stored.
-    fn source_sql(&self) -> String {
-        let keys = self.key.join(", ");
-        let parent = match self.parent {
-            Some((col, parent)) => {
-                format!(" WHERE EXISTS (SELECT 1 FROM {parent} p WHERE p.id = s.{col})")
-            }
-            None => String::new(),
-        };
-        if self.sum.is_empty() {
-            format!(
-                "SELECT DISTINCT ON ({keys}) * FROM {stage} s{parent} ORDER BY {keys}",
-                stage = self.stage()
-            )
-        } else {
-            let cols = self
-                .data
-                .iter()
-                .map(|c| {
-                    if self.sum.contains(c) {
-                        format!("sum({c}) AS {c}")
-                    } else {
-                        format!("max({c}) AS {c}")
-                    }
-                })
-                .collect::<Vec<_>>()
-                .join(", ");
-            format!(
-                "SELECT {keys}, {cols} FROM {stage} s{parent} GROUP BY {keys}",
-                stage = self.stage()
-            )
-        }
-    }
-
-    /// Merges the staged rows in one statement; `$1` is the write time (`fetched_at`),
-    /// `$2` the account (its rows are the only stored rows compared, through an index).
-    /// Changed rows are updated, new ones inserted, and rows equal to what is stored are
-    /// left alone (not even locked). Plain INSERT and UPDATE, not an upsert: the account's
-    /// advisory lock makes this transaction the only writer of these keys, and a
-    /// speculative insertion per row costs a quarter of the merge on a first load.
-    /// Returns one row: `merged` (staged keys whose parent is stored), `written`, and
-    /// `orphans` (staged keys whose parent is not).
-    pub(crate) fn merge_sql(&self) -> String {
-        let cols = self.column_list();
-        let join = self
-            .key
-            .iter()
-            .map(|k| format!("t.{k} = src.{k}"))
-            .chain([format!("t.{} = $2", self.account)])
-            .collect::<Vec<_>>()
-            .join(" AND ");
-        let stored = self
-            .data
-            .iter()
-            .map(|c| format!("t.{c}"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let incoming = self
-            .data
-            .iter()
-            .map(|c| format!("src.{c}"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let set = self
-            .data
-            .iter()
-            .map(|c| format!("{c} = src.{c}"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        // Orphans are rare: only their keys are de-duplicated.
-        let orphans = match self.parent {
-            Some((col, parent)) => format!(
-                "(SELECT count(*) FROM (SELECT DISTINCT {keys} FROM {stage} s \
-                  WHERE NOT EXISTS (SELECT 1 FROM {parent} p WHERE p.id = s.{col})) o)",
-                keys = self.key.join(", "),
-                stage = self.stage(),
-            ),
-            None => "0::bigint".to_owned(),
-        };
-        format!(
-            "WITH src AS MATERIALIZED ({source}), \
-             upd AS (UPDATE {table} t SET {set}, fetched_at = $1 FROM src \
-                     WHERE {join} AND ({stored}) IS DISTINCT FROM ({incoming}) RETURNING 1), \
-             ins AS (INSERT INTO {table} ({cols}, fetched_at) SELECT {cols}, $1 FROM src \
-                     WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE {join}) RETURNING 1) \
-             SELECT (SELECT count(*) FROM src) AS merged, \
-                    (SELECT count(*) FROM upd) + (SELECT count(*) FROM ins) AS written, \
-                    {orphans} AS orphans",
-            source = self.source_sql(),
-            table = self.table,
-        )
-    }
-
-    /// Records every orphan as a sync error of run `$1`, entity `$2`, with the staged row.
-    pub(crate) fn record_orphans_sql(&self) -> Option<String> {
-        let (col, parent) = self.parent?;
-        Some(format!(
-            "INSERT INTO sync_errors (run_id, account_id, entity, upstream_id, reason, raw) \
-             SELECT $1, $3, $2, s.{first}::text, 'its {parent} record ({col} ' || s.{col} || ') was not stored', to_jsonb(s) \
-             FROM {stage} s WHERE NOT EXISTS (SELECT 1 FROM {parent} p WHERE p.id = s.{col})",
-            first = self.key[0],
-            stage = self.stage(),
-        ))
-    }
+/// One demographic segment of one month, ready to stage.
+#[derive(Debug, Clone)]
+pub(crate) struct DemographicRow {
+    pub(crate) pivot: &'static str,
+    pub(crate) segment: String,
+    pub(crate) date_start: chrono::NaiveDate,
+    pub(crate) date_end: chrono::NaiveDate,
+    pub(crate) impressions: i64,
+    pub(crate) clicks: i64,
+    pub(crate) cost: super::records::Decimal,
 }
 
-/// The staging tables as Diesel sees them: its COPY targets a declared table. Column
-/// order is the spec's (key, then data); a test checks the two agree.
+/// Staging rows of [`ACCOUNTS`].
+pub(crate) fn accounts(rows: &[Account]) -> CopyBuffer {
+    let mut b = CopyBuffer::default();
+    for a in rows {
+        b.row()
+            .int(a.id)
+            .text(&a.name)
+            .text(&a.status)
+            .opt_text(a.currency.as_deref())
+            .opt_text(a.kind.as_deref());
+        b.bool(a.test)
+            .opt_time(a.created)
+            .opt_time(a.modified)
+            .end_row();
+    }
+    b
+}
+
+/// Staging rows of [`CAMPAIGN_GROUPS`].
+pub(crate) fn campaign_groups(rows: &[CampaignGroup]) -> CopyBuffer {
+    let mut b = CopyBuffer::default();
+    for g in rows {
+        b.row()
+            .int(g.id)
+            .int(g.account_id)
+            .text(&g.name)
+            .text(&g.status);
+        money(&mut b, g.total_budget.as_ref());
+        b.opt_time(g.schedule_start)
+            .opt_time(g.schedule_end)
+            .opt_time(g.created)
+            .opt_time(g.modified)
+            .end_row();
+    }
+    b
+}
+
+/// Staging rows of [`CAMPAIGNS`].
+pub(crate) fn campaigns(rows: &[Campaign]) -> CopyBuffer {
+    let mut b = CopyBuffer::default();
+    for c in rows {
+        b.row().int(c.id).int(c.account_id);
+        match c.group_id {
+            Some(g) => b.int(g),
+            None => b.null(),
+        };
+        b.text(&c.name)
+            .text(&c.status)
+            .opt_text(c.kind.as_deref())
+            .opt_text(c.objective_type.as_deref());
+        b.opt_text(c.format.as_deref())
+            .opt_text(c.cost_type.as_deref());
+        b.opt_text(c.optimization_target_type.as_deref())
+            .opt_text(c.creative_selection.as_deref());
+        money(&mut b, c.daily_budget.as_ref());
+        money(&mut b, c.total_budget.as_ref());
+        money(&mut b, c.unit_cost.as_ref());
+        b.bool(c.offsite_delivery_enabled)
+            .bool(c.audience_expansion_enabled);
+        b.opt_time(c.schedule_start)
+            .opt_time(c.schedule_end)
+            .opt_time(c.created)
+            .opt_time(c.modified)
+            .end_row();
+    }
+    b
+}
+
+/// Staging rows of [`CREATIVES`] of account `account_id`.
+pub(crate) fn creatives(account_id: i64, rows: &[Creative]) -> CopyBuffer {
+    let mut b = CopyBuffer::default();
+    for c in rows {
+        b.row()
+            .int(c.id)
+            .int(c.campaign_id)
+            .int(account_id)
+            .opt_text(c.intended_status.as_deref());
+        b.bool(c.is_serving).text_array(&c.serving_hold_reasons);
+        b.opt_text(c.content_reference.as_deref())
+            .opt_text(c.content_name.as_deref());
+        b.opt_time(c.created).opt_time(c.modified).end_row();
+    }
+    b
+}
+
+/// Staging rows of [`CAMPAIGN_METRICS`] of account `account_id`: (campaign id, day).
+pub(crate) fn campaign_metrics(account_id: i64, rows: &[(i64, AnalyticsRow)]) -> CopyBuffer {
+    let mut b = CopyBuffer::default();
+    for (campaign_id, r) in rows {
+        b.row().int(*campaign_id).date(r.date).int(account_id);
+        metrics(&mut b, &r.metrics);
+        b.end_row();
+    }
+    b
+}
+
+/// Staging rows of [`CREATIVE_METRICS`] of account `account_id`: (creative id, day), with
+/// each creative's campaign from `campaign_of`.
+pub(crate) fn creative_metrics(
+    account_id: i64,
+    rows: &[(i64, AnalyticsRow)],
+    campaign_of: impl Fn(i64) -> i64,
+) -> CopyBuffer {
+    let mut b = CopyBuffer::default();
+    for (creative_id, r) in rows {
+        b.row()
+            .int(*creative_id)
+            .date(r.date)
+            .int(campaign_of(*creative_id))
+            .int(account_id);
+        metrics(&mut b, &r.metrics);
+        b.end_row();
+    }
+    b
+}
+
+/// Staging rows of [`DEMOGRAPHICS`] of account `account_id`.
+pub(crate) fn demographics(account_id: i64, rows: &[DemographicRow]) -> CopyBuffer {
+    let mut b = CopyBuffer::default();
+    for d in rows {
+        b.row()
+            .int(account_id)
+            .text(d.pivot)
+            .text(&d.segment)
+            .date(d.date_start)
+            .date(d.date_end);
+        b.int(d.impressions).int(d.clicks).text(&d.cost.0).end_row();
+    }
+    b
+}
+
+fn money(b: &mut CopyBuffer, m: Option<&Money>) {
+    match m {
+        Some(m) => b.text(&m.amount.0).opt_text(m.currency.as_deref()),
+        None => b.null().null(),
+    };
+}
+
+fn metrics(b: &mut CopyBuffer, m: &Metrics) {
+    b.int(m.impressions)
+        .int(m.clicks)
+        .text(&m.cost.0)
+        .int(m.landing_page_clicks);
+    b.int(m.external_website_conversions)
+        .int(m.one_click_leads)
+        .int(m.likes)
+        .int(m.comments);
+    b.int(m.shares).int(m.follows).int(m.opens).int(m.sends);
+}
+
+/// The staging tables as Diesel sees them: its COPY targets a declared table, named
+/// without a schema (the run's staging schema is on the search path for the COPY).
+/// Column order is the spec's (key, then data); a test checks the two agree.
 pub(crate) mod stage {
     diesel::table! {
         stage_ad_accounts (id) {
@@ -491,10 +561,17 @@ mod tests {
 
     #[test]
     fn merge_sql_filters_unchanged_rows_and_never_touches_created_at() {
-        let sql = CAMPAIGN_METRICS.merge_sql();
+        let sql = CAMPAIGN_METRICS
+            .merge_sql("s.stage_campaign_daily_metrics")
+            .concat();
         assert!(sql.contains("IS DISTINCT FROM"));
-        assert!(sql.contains("NOT EXISTS (SELECT 1 FROM campaign_daily_metrics t"));
+        assert!(sql.contains("NOT EXISTS (SELECT 1 FROM linkedin.campaign_daily_metrics t"));
         assert!(!sql.contains("created_at"));
-        assert!(DEMOGRAPHICS.merge_sql().contains("sum(impressions)"));
+        assert!(
+            DEMOGRAPHICS
+                .merge_sql("s.stage_audience_demographics")
+                .concat()
+                .contains("sum(impressions)")
+        );
     }
 }

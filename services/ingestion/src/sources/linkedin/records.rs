@@ -353,7 +353,7 @@ impl Creative {
 }
 
 /// "Sponsored Post #456789" for `urn:li:share:7123456789`: the kind of content and the
-/// last six digits of its id, without an API call (as the original pipeline labelled them).
+/// last six digits of its id, without an API call.
 pub fn content_name(reference: &str) -> String {
     let parts: Vec<&str> = reference.split(':').collect();
     if parts.len() < 4 {

@@ -5,38 +5,46 @@
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::query_builder::{BoxedSqlQuery, SqlQuery};
-use diesel::sql_types::{Array, BigInt, Bytea, Text, Uuid as SqlUuid};
+use diesel::sql_types::{Array, BigInt, Bytea, Nullable, Text, Uuid as SqlUuid};
+
+use super::model::SourceName;
 
 /// Serialises event inserts across the cluster (ids commit in id order).
 const EVENTS_LOCK_KEY: i64 = 0x6164_7379_6e63_4556; // "adsyncEV"
 
+/// The channel event inserts notify; every process listens on it (`runs::presence`).
+pub(crate) const CHANNEL: &str = "adsync_sync_events";
+
 /// The CTEs `inserted` (one run's events, after the cluster-wide events lock) and
-/// `notified` (the listeners, once). Parameters: `$1` run id, `$2` account id, `$3`..`$5`
-/// the events' sequences, kinds and payloads (see [`bind_events`]). A statement using them
-/// must reference `notified`, or it is not run.
+/// `notified` (the listeners, once). Parameters: `$1` run id, `$2` account id, `$3`
+/// source, `$4`..`$6` the events' sequences, kinds and payloads (see [`bind_events`]).
+/// A statement using them must reference `notified`, or it is not run.
 pub(crate) fn insert_ctes() -> String {
     format!(
         "locked AS (SELECT pg_advisory_xact_lock({EVENTS_LOCK_KEY})), \
-         inserted AS (INSERT INTO sync_events (run_id, sequence, account_id, kind, payload) \
-             SELECT $1, e.sequence, $2, e.kind, e.payload \
-             FROM locked, unnest($3::int8[], $4::text[], $5::bytea[]) AS e (sequence, kind, payload) \
+         inserted AS (INSERT INTO sync_events (run_id, sequence, account_id, source, kind, payload) \
+             SELECT $1, e.sequence, $2, $3, e.kind, e.payload \
+             FROM locked, unnest($4::int8[], $5::text[], $6::bytea[]) AS e (sequence, kind, payload) \
              ORDER BY e.sequence RETURNING 1), \
-         notified AS (SELECT pg_notify('adsync_sync_events', $1::text) \
+         notified AS (SELECT pg_notify('{CHANNEL}', $1::text) \
              FROM (SELECT count(*) FROM inserted) AS done)"
     )
 }
 
-/// Binds `$1`..`$5` of [`insert_ctes`] for `batch`: one run's events, in sequence order.
+/// Binds `$1`..`$6` of [`insert_ctes`] for `batch`: one run's events, in sequence order.
 pub(crate) fn bind_events<'a>(
     query: BoxedSqlQuery<'a, Pg, SqlQuery>,
     batch: &'a [NewEvent],
 ) -> BoxedSqlQuery<'a, Pg, SqlQuery> {
-    let run = batch.first().map(|e| (e.run_id, e.account_id));
-    debug_assert!(batch.iter().all(|e| Some((e.run_id, e.account_id)) == run));
-    let (run_id, account_id) = run.unwrap_or_default();
+    let first = batch.first().expect("a batch holds an event");
+    debug_assert!(
+        batch.iter().all(|e| (e.run_id, e.account_id, &e.source)
+            == (first.run_id, first.account_id, &first.source))
+    );
     query
-        .bind::<SqlUuid, _>(run_id)
-        .bind::<BigInt, _>(account_id)
+        .bind::<SqlUuid, _>(first.run_id)
+        .bind::<BigInt, _>(first.account_id)
+        .bind::<Text, _>(&first.source)
         .bind::<Array<BigInt>, _>(batch.iter().map(|e| e.sequence).collect::<Vec<_>>())
         .bind::<Array<Text>, _>(batch.iter().map(|e| e.kind).collect::<Vec<_>>())
         .bind::<Array<Bytea>, _>(
@@ -55,7 +63,7 @@ pub(crate) fn append(conn: &mut PgConnection, batch: &[NewEvent]) -> QueryResult
     };
     let query = diesel::sql_query(format!(
         "WITH {}, \
-         moved AS (UPDATE sync_runs SET last_sequence = greatest(last_sequence, $6), heartbeat_at = now() \
+         moved AS (UPDATE sync_runs SET last_sequence = greatest(last_sequence, $7), heartbeat_at = now() \
              WHERE id = $1 RETURNING 1) \
          SELECT 1 FROM notified, (SELECT count(*) FROM moved) AS done",
         insert_ctes()
@@ -70,6 +78,7 @@ pub(crate) fn append(conn: &mut PgConnection, batch: &[NewEvent]) -> QueryResult
 #[derive(Debug)]
 pub(crate) struct NewEvent {
     pub(crate) run_id: uuid::Uuid,
+    pub(crate) source: SourceName,
     pub(crate) account_id: i64,
     pub(crate) sequence: i64,
     pub(crate) kind: &'static str,
@@ -104,17 +113,20 @@ pub(crate) struct FeedEvent {
     pub(crate) payload: Vec<u8>,
 }
 
-/// Events of every run after the global cursor `after_id`, optionally of some accounts.
+/// Events of every run after the global cursor `after_id`, optionally of one source and
+/// of some of its accounts.
 pub(crate) fn feed(
     conn: &mut PgConnection,
     after_id: i64,
+    source: Option<&SourceName>,
     accounts: &[i64],
 ) -> QueryResult<Vec<FeedEvent>> {
     diesel::sql_query(
-        "SELECT id, payload FROM sync_events WHERE id > $1 AND (cardinality($2::bigint[]) = 0 OR account_id = ANY($2)) \
-         ORDER BY id LIMIT 500",
+        "SELECT id, payload FROM sync_events WHERE id > $1 AND ($2::text IS NULL OR source = $2) \
+         AND (cardinality($3::bigint[]) = 0 OR account_id = ANY($3)) ORDER BY id LIMIT 500",
     )
     .bind::<BigInt, _>(after_id)
+    .bind::<Nullable<Text>, _>(source)
     .bind::<Array<BigInt>, _>(accounts)
     .load(conn)
 }

@@ -1,0 +1,125 @@
+//! `sync_accounts`: the accounts ingestion syncs, per source — which connection reads
+//! each one, and the scheduler's and the incremental window's state.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Date, Nullable, Text, Timestamptz};
+
+use super::model::SourceName;
+
+/// A syncable account with its last successful sync.
+#[derive(Debug, Clone, QueryableByName)]
+pub(crate) struct AccountRow {
+    #[diesel(sql_type = BigInt)]
+    pub(crate) account_id: i64,
+    #[diesel(sql_type = Text)]
+    pub(crate) connection_id: String,
+    #[diesel(sql_type = Text)]
+    pub(crate) name: String,
+    #[diesel(sql_type = Text)]
+    pub(crate) status: String,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub(crate) last_success_at: Option<DateTime<Utc>>,
+    /// The last day whose metrics a committed sync fetched.
+    #[diesel(sql_type = Nullable<Date>)]
+    pub(crate) synced_through: Option<NaiveDate>,
+}
+
+const SELECT: &str = "SELECT a.account_id, a.connection_id, a.name, a.status, \
+     (SELECT max(r.finished_at) FROM sync_runs r WHERE r.source = a.source AND r.account_id = a.account_id \
+      AND r.status IN ('success', 'partial')) AS last_success_at, \
+     a.metrics_synced_through AS synced_through FROM sync_accounts a";
+
+/// An account as a source's discovery found it.
+#[derive(Debug, Clone)]
+pub(crate) struct Discovered {
+    pub(crate) account_id: i64,
+    pub(crate) name: String,
+    pub(crate) status: String,
+}
+
+/// Records (or updates) an account of `source` discovered through `connection_id`.
+pub(crate) fn upsert(
+    conn: &mut PgConnection,
+    source: &SourceName,
+    connection_id: &str,
+    account: &Discovered,
+    now: DateTime<Utc>,
+) -> QueryResult<AccountRow> {
+    diesel::sql_query(
+        "INSERT INTO sync_accounts (source, account_id, connection_id, name, status, discovered_at, updated_at, next_scheduled_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $6, $6) \
+         ON CONFLICT (source, account_id) DO UPDATE SET connection_id = EXCLUDED.connection_id, \
+         name = EXCLUDED.name, status = EXCLUDED.status, updated_at = EXCLUDED.updated_at",
+    )
+    .bind::<Text, _>(source)
+    .bind::<BigInt, _>(account.account_id)
+    .bind::<Text, _>(connection_id)
+    .bind::<Text, _>(&account.name)
+    .bind::<Text, _>(&account.status)
+    .bind::<Timestamptz, _>(now)
+    .execute(conn)?;
+    find(conn, source, account.account_id).map(|row| row.expect("just upserted"))
+}
+
+pub(crate) fn find(
+    conn: &mut PgConnection,
+    source: &SourceName,
+    account_id: i64,
+) -> QueryResult<Option<AccountRow>> {
+    diesel::sql_query(format!(
+        "{SELECT} WHERE a.source = $1 AND a.account_id = $2"
+    ))
+    .bind::<Text, _>(source)
+    .bind::<BigInt, _>(account_id)
+    .get_result(conn)
+    .optional()
+}
+
+/// Moves the account's metrics watermark (inside the transaction that commits a run).
+pub(crate) fn set_synced_through(
+    conn: &mut PgConnection,
+    source: &SourceName,
+    account_id: i64,
+    through: NaiveDate,
+    now: DateTime<Utc>,
+) -> QueryResult<()> {
+    diesel::sql_query(
+        "UPDATE sync_accounts SET metrics_synced_through = greatest(coalesce(metrics_synced_through, $3), $3), \
+         updated_at = $4 WHERE source = $1 AND account_id = $2",
+    )
+    .bind::<Text, _>(source)
+    .bind::<BigInt, _>(account_id)
+    .bind::<Date, _>(through)
+    .bind::<Timestamptz, _>(now)
+    .execute(conn)?;
+    Ok(())
+}
+
+/// Claims the accounts due for a scheduled sync, moving their next time to `next`
+/// (`FOR UPDATE SKIP LOCKED`: replicas never claim the same account). At most `limit`.
+pub(crate) fn claim_due(
+    conn: &mut PgConnection,
+    now: DateTime<Utc>,
+    next: DateTime<Utc>,
+    limit: i64,
+) -> QueryResult<Vec<(SourceName, i64)>> {
+    #[derive(QueryableByName)]
+    struct Due {
+        #[diesel(sql_type = Text)]
+        source: SourceName,
+        #[diesel(sql_type = BigInt)]
+        account_id: i64,
+    }
+    let rows: Vec<Due> = diesel::sql_query(
+        "UPDATE sync_accounts SET next_scheduled_at = $2 WHERE (source, account_id) IN (\
+           SELECT source, account_id FROM sync_accounts WHERE schedule_enabled AND next_scheduled_at <= $1 \
+           AND status <> 'REMOVED' ORDER BY next_scheduled_at LIMIT $3 FOR UPDATE SKIP LOCKED) \
+         RETURNING source, account_id",
+    )
+    .bind::<Timestamptz, _>(now)
+    .bind::<Timestamptz, _>(next)
+    .bind::<BigInt, _>(limit)
+    .load(conn)?;
+    Ok(rows.into_iter().map(|r| (r.source, r.account_id)).collect())
+}

@@ -1,0 +1,104 @@
+//! The upstreams ingestion syncs. A source is a folder here implementing [`Source`], and
+//! [`Registry::new`] is the one place sources are registered. The run platform
+//! (`runs/`) and the store (`store/`) know sources only through the trait.
+
+pub mod linkedin;
+#[cfg(test)]
+pub(crate) mod testing;
+
+use std::sync::Arc;
+
+use adsync_proto::auth::Provider;
+use adsync_proto::ingestion::Source as SourceProto;
+use chrono::{DateTime, NaiveDate, Utc};
+use futures::future::BoxFuture;
+
+use crate::config::Config;
+use crate::error::Error;
+use crate::runs::{Discovered, RunContext, SourceName};
+use crate::store::TableSpec;
+use crate::upstream::{TokenSource, UpstreamClient};
+
+/// One upstream: what it syncs and how. (Its futures are boxed: the platform holds
+/// sources as trait objects.)
+pub(crate) trait Source: Send + Sync + 'static {
+    /// Its name, stored with everything it syncs.
+    fn name(&self) -> SourceName;
+
+    /// Its value in the API.
+    fn proto(&self) -> SourceProto;
+
+    /// The auth provider whose connections reach its accounts.
+    fn provider(&self) -> Provider;
+
+    /// Its warehouse tables, parents before children (the merge order).
+    fn tables(&self) -> &'static [&'static TableSpec];
+
+    /// The days a sync without an explicit range fetches, given the last day a committed
+    /// sync fetched (a backfill the first time, then a restatement window).
+    fn window(
+        &self,
+        now: DateTime<Utc>,
+        synced_through: Option<NaiveDate>,
+    ) -> (NaiveDate, NaiveDate);
+
+    /// The accounts a connection (its `tokens`) reaches.
+    fn discover<'a>(
+        &'a self,
+        tokens: &'a dyn TokenSource,
+    ) -> BoxFuture<'a, Result<Vec<Discovered>, Error>>;
+
+    /// Fetches one run's records: validated one by one (a bad record goes to the run's
+    /// sync errors) and staged as they arrive. Holds no database connection while it
+    /// waits on the upstream; the platform commits what it staged.
+    fn fetch<'a>(&'a self, run: &'a mut RunContext) -> BoxFuture<'a, Result<(), Error>>;
+}
+
+/// The sources this process serves.
+#[derive(Clone)]
+pub(crate) struct Registry {
+    sources: Vec<Arc<dyn Source>>,
+}
+
+impl std::fmt::Debug for Registry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list()
+            .entries(self.sources.iter().map(|s| s.name()))
+            .finish()
+    }
+}
+
+impl Registry {
+    /// Every source of this build, configured: the one place a source is registered.
+    pub(crate) fn new(config: &Config, upstream: &UpstreamClient) -> Registry {
+        Registry::of(vec![Arc::new(linkedin::LinkedInSource::new(
+            &config.linkedin,
+            config.max_range_days,
+            upstream.clone(),
+        ))])
+    }
+
+    /// A registry of exactly `sources`.
+    pub(crate) fn of(sources: Vec<Arc<dyn Source>>) -> Registry {
+        Registry { sources }
+    }
+
+    pub(crate) fn get(&self, name: &SourceName) -> Option<&Arc<dyn Source>> {
+        self.sources.iter().find(|s| s.name() == *name)
+    }
+
+    /// The source a request names; `None` for one this process does not serve.
+    pub(crate) fn by_proto(&self, proto: SourceProto) -> Option<&Arc<dyn Source>> {
+        self.sources.iter().find(|s| s.proto() == proto)
+    }
+
+    /// A stored source name's value in the API (UNSPECIFIED for one not served here).
+    pub(crate) fn proto_of(&self, name: &SourceName) -> SourceProto {
+        self.get(name)
+            .map_or(SourceProto::Unspecified, |s| s.proto())
+    }
+
+    pub(crate) fn all(&self) -> &[Arc<dyn Source>] {
+        &self.sources
+    }
+}
