@@ -164,10 +164,8 @@ pub mod linkedin {
     }
 
     diesel::joinable!(audience_demographics -> ad_accounts (account_id));
-    diesel::joinable!(campaign_daily_metrics -> campaigns (campaign_id));
     diesel::joinable!(campaign_groups -> ad_accounts (account_id));
     diesel::joinable!(campaigns -> ad_accounts (account_id));
-    diesel::joinable!(creative_daily_metrics -> creatives (creative_id));
     diesel::joinable!(creatives -> ad_accounts (account_id));
     diesel::joinable!(creatives -> campaigns (campaign_id));
 
