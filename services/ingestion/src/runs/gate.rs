@@ -64,7 +64,7 @@ pub(crate) async fn check(platform: &Arc<Platform>, req: &SyncRequest) -> Result
         .await?;
     let decision = decision.ok_or_else(|| Error::NotFound {
         kind: "account",
-        id: format!("{source}:{account_id}"),
+        id: account_id.to_string(),
     })?;
     if let Decision::Skipped(row) = &decision {
         platform.bell.ring();

@@ -187,6 +187,13 @@ pub(crate) async fn start(platform: &Arc<Platform>, req: SyncRequest) -> Result<
             if let Some(dead) = replaced {
                 platform.bell.ring();
                 tracing::warn!(%source, account_id = req.account_id, run_id = %dead.id, "failed a run whose process is gone; starting a new one");
+                // Its staging goes now rather than at the next housekeeping.
+                let sweeper = platform.clone();
+                tokio::spawn(async move {
+                    if let Err(e) = housekeeping::sweep_staging(&sweeper).await {
+                        tracing::warn!(error = %e, "cannot sweep staging");
+                    }
+                });
             }
             let gate_reason = if req.trigger == Trigger::Scheduled && !req.force {
                 "stale or never synced".to_owned()
