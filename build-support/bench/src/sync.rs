@@ -6,11 +6,11 @@ use std::time::{Duration, Instant};
 use adsync_e2e::bearer;
 use adsync_proto::ingestion::ingestion_service_client::IngestionServiceClient;
 use adsync_proto::ingestion::{CheckFreshnessRequest, SyncStatus, SyncTrigger, TriggerSyncRequest};
-use adsync_test_harness::TestServer;
 use diesel::{RunQueryDsl, sql_query};
 use tonic::transport::Channel;
 
 use crate::measure::{N, peak_rss_mib, percentile_ms};
+use crate::own_runtime::OwnRuntime;
 use crate::seed::{Seeded, SizeArgs};
 
 #[derive(Debug, clap::Args)]
@@ -92,8 +92,14 @@ pub(crate) async fn run(args: Args) -> anyhow::Result<()> {
     let checked = gated_latencies(seeded.client.clone(), &seeded, args.gated).await?;
     let mut config = stack.ingestion_replica_config(&["--schedule-interval-secs", "0"]);
     config.auth.auth_cache_secs = 10;
-    let deployed = TestServer::start(|l, s| adsync_ingestion::serve(config, l, s)).await;
-    let client = IngestionServiceClient::new(deployed.channel());
+    // As deployed, ingestion is a process of its own: its runtime is not shared with
+    // the load generator, the sandbox or auth.
+    let deployed = OwnRuntime::start("ingestion", |listener, stopped| {
+        adsync_ingestion::serve(config, listener, async {
+            let _ = stopped.await;
+        })
+    })?;
+    let client = IngestionServiceClient::new(Channel::from_shared(deployed.uri())?.connect().await?);
     let cached = gated_latencies(client.clone(), &seeded, args.gated).await?;
     let floor = read_latencies(client, &seeded, args.gated).await?;
     for (latencies, how) in [
