@@ -15,6 +15,7 @@ mod serve;
 mod shutdown;
 mod status;
 pub mod telemetry;
+mod timing;
 
 pub use args::{LogFormat, ServerArgs, parse_flags};
 pub use auth::{
@@ -29,3 +30,4 @@ pub use shutdown::shutdown_signal;
 pub use status::{
     FieldViolations, database_unavailable, error_status, internal_error, invalid_field,
 };
+pub use timing::{ServerTimingLayer, server_time_ms};

@@ -9,7 +9,7 @@ use tonic::transport::server::TcpIncoming;
 use tonic_health::ServingStatus;
 use tower_http::trace::TraceLayer;
 
-use crate::AuthLayer;
+use crate::{AuthLayer, ServerTimingLayer};
 
 /// Why a server stopped with an error.
 #[derive(Debug, thiserror::Error)]
@@ -62,6 +62,7 @@ pub async fn serve(
         tracing::info!(service = service_name, "draining in-flight calls");
     };
     Server::builder()
+        .layer(ServerTimingLayer)
         .layer(TraceLayer::new_for_grpc())
         .layer(auth)
         .add_routes(routes)
