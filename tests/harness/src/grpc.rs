@@ -19,6 +19,17 @@ pub async fn health_status(
         })
         .await
         .unwrap_or_else(|s| panic!("health check of {service:?} failed: {s:?}"));
+    // Every adsync server says how long it took to answer.
+    let timing = response
+        .metadata()
+        .get("server-timing")
+        .and_then(|v| v.to_str().ok())
+        .and_then(adsync_server::server_time_ms);
+    assert!(
+        timing.is_some(),
+        "no server-timing header: {:?}",
+        response.metadata()
+    );
     response.into_inner().status()
 }
 
