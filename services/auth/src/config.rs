@@ -4,6 +4,8 @@ use adsync_db::DbArgs;
 use adsync_server::Clock;
 use secrecy::SecretString;
 
+use crate::providers::{AmazonApp, LinkedInApp};
+
 /// Everything the auth service needs to run.
 #[derive(Debug, Clone, clap::Args)]
 pub struct Config {
@@ -16,58 +18,15 @@ pub struct Config {
     #[arg(long, env = "ADSYNC_TOKEN_ENCRYPTION_KEYS", hide_env_values = true)]
     pub token_encryption_keys: SecretString,
 
-    /// The LinkedIn app's client id.
-    #[arg(long, env = "ADSYNC_LINKEDIN_CLIENT_ID", default_value = "")]
-    pub linkedin_client_id: String,
+    #[command(flatten)]
+    pub linkedin: LinkedInApp,
 
-    /// The LinkedIn app's client secret.
-    #[arg(
-        long,
-        env = "ADSYNC_LINKEDIN_CLIENT_SECRET",
-        hide_env_values = true,
-        default_value = ""
-    )]
-    pub linkedin_client_secret: SecretString,
-
-    /// Where LinkedIn sends the member back with `code` and `state` (registered with the app).
-    #[arg(
-        long,
-        env = "ADSYNC_LINKEDIN_REDIRECT_URI",
-        default_value = "http://localhost:8080/oauth/callback"
-    )]
-    pub linkedin_redirect_uri: String,
-
-    /// LinkedIn's authorization endpoint.
-    #[arg(
-        long,
-        env = "ADSYNC_LINKEDIN_AUTHORIZATION_URL",
-        default_value = "https://www.linkedin.com/oauth/v2/authorization"
-    )]
-    pub linkedin_authorization_url: String,
-
-    /// LinkedIn's token endpoint.
-    #[arg(
-        long,
-        env = "ADSYNC_LINKEDIN_TOKEN_URL",
-        default_value = "https://www.linkedin.com/oauth/v2/accessToken"
-    )]
-    pub linkedin_token_url: String,
-
-    /// Upstream scopes asked for by default, space-separated.
-    #[arg(
-        long,
-        env = "ADSYNC_LINKEDIN_SCOPES",
-        default_value = "r_ads r_ads_reporting"
-    )]
-    pub linkedin_scopes: String,
+    #[command(flatten)]
+    pub amazon: AmazonApp,
 
     /// How long an OAuth `state` stays usable, in seconds.
     #[arg(long, env = "ADSYNC_OAUTH_STATE_TTL_SECS", default_value_t = 600)]
     pub oauth_state_ttl_secs: u64,
-
-    /// Refresh an access token when it expires within this many seconds.
-    #[arg(long, env = "ADSYNC_REFRESH_AHEAD_SECS", default_value_t = 86_400)]
-    pub refresh_ahead_secs: u64,
 
     /// Report a connection as EXPIRING_SOON when its refresh token expires within this many days.
     #[arg(long, env = "ADSYNC_EXPIRING_SOON_DAYS", default_value_t = 30)]
@@ -80,4 +39,16 @@ pub struct Config {
     /// The time source; tests move it forward.
     #[arg(skip)]
     pub clock: Clock,
+}
+
+impl Config {
+    /// The configuration `adsync-auth` would build from these flags (and the
+    /// environment), defaults included.
+    pub fn from_flags<I, S>(flags: I) -> Result<Config, clap::Error>
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<std::ffi::OsString> + Clone,
+    {
+        adsync_server::parse_flags("adsync-auth", flags)
+    }
 }

@@ -51,6 +51,9 @@ pub enum Error {
     Upstream(UpstreamError),
     #[error("caller token {0:?}")]
     Token(TokenProblem),
+    /// The provider's OAuth app has no client id in this deployment.
+    #[error("the {0} app is not configured")]
+    ProviderNotConfigured(&'static str),
 }
 
 impl From<Status> for Error {
@@ -125,6 +128,15 @@ impl From<Error> for Status {
                 };
                 error_status(Code::Unauthenticated, message, DOMAIN, reason, &[])
             }
+            Error::ProviderNotConfigured(provider) => error_status(
+                Code::FailedPrecondition,
+                format!(
+                    "this deployment has no {provider} app configured (its client id is unset)"
+                ),
+                DOMAIN,
+                "PROVIDER_NOT_CONFIGURED",
+                &[("provider", provider.to_owned())],
+            ),
             Error::Db(db) if db.is_unavailable() => database_unavailable(DOMAIN, &db),
             other => internal_error(DOMAIN, &other),
         }

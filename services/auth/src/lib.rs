@@ -8,6 +8,7 @@ mod config;
 mod crypto;
 mod db;
 mod error;
+mod providers;
 mod rpc;
 mod secrets;
 mod service;
@@ -29,6 +30,7 @@ use tonic::service::Routes;
 pub use config::Config;
 pub use crypto::CryptoError;
 pub use error::{Error, StateProblem, TokenProblem};
+pub use providers::{AmazonApp, LinkedInApp};
 pub use upstream::UpstreamError;
 
 /// The auth tables' migrations, run at start-up.
@@ -53,24 +55,14 @@ pub async fn serve(
     let api = service::AuthApi {
         db: db.clone(),
         keyring: Arc::new(keyring),
-        oauth: Arc::new(upstream::OAuthClient::new(
-            config.linkedin_token_url.clone(),
-            config.linkedin_client_id.clone(),
-            config.linkedin_client_secret.clone(),
+        providers: Arc::new(providers::Providers::new(
+            &config.linkedin,
+            &config.amazon,
             Duration::from_millis(config.upstream_timeout_ms),
         )),
         clock: config.clock.clone(),
         settings: Arc::new(service::Settings {
-            client_id: config.linkedin_client_id.clone(),
-            authorization_url: config.linkedin_authorization_url.clone(),
-            redirect_uri: config.linkedin_redirect_uri.clone(),
-            default_scopes: config
-                .linkedin_scopes
-                .split_whitespace()
-                .map(str::to_owned)
-                .collect(),
             state_ttl: TimeDelta::seconds(config.oauth_state_ttl_secs as i64),
-            refresh_ahead: TimeDelta::seconds(config.refresh_ahead_secs as i64),
             expiring_soon: TimeDelta::days(config.expiring_soon_days as i64),
         }),
         refresh_flights: Arc::new(Mutex::new(HashMap::new())),

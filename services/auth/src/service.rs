@@ -12,7 +12,7 @@ use chrono::TimeDelta;
 use tonic::{Request, Response, Status};
 
 use crate::crypto::Keyring;
-use crate::upstream::OAuthClient;
+use crate::providers::Providers;
 
 /// The scopes each RPC accepts (`admin` is accepted everywhere).
 pub(crate) const METHOD_SCOPES: MethodScopes = &[
@@ -51,12 +51,7 @@ pub(crate) const METHOD_SCOPES: MethodScopes = &[
 /// Settings the RPCs read, resolved once at start-up.
 #[derive(Debug)]
 pub(crate) struct Settings {
-    pub(crate) client_id: String,
-    pub(crate) authorization_url: String,
-    pub(crate) redirect_uri: String,
-    pub(crate) default_scopes: Vec<String>,
     pub(crate) state_ttl: TimeDelta,
-    pub(crate) refresh_ahead: TimeDelta,
     pub(crate) expiring_soon: TimeDelta,
 }
 
@@ -65,7 +60,8 @@ pub(crate) struct Settings {
 pub(crate) struct AuthApi {
     pub(crate) db: Db,
     pub(crate) keyring: Arc<Keyring>,
-    pub(crate) oauth: Arc<OAuthClient>,
+    /// Each provider's OAuth app.
+    pub(crate) providers: Arc<Providers>,
     pub(crate) clock: Clock,
     pub(crate) settings: Arc<Settings>,
     /// One refresh per connection at a time in this process; the database lease covers

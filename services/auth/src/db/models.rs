@@ -35,6 +35,10 @@ pub(crate) struct NewApiToken<'a> {
 #[diesel(table_name = oauth_connections, check_for_backend(diesel::pg::Pg))]
 pub(crate) struct ConnectionRow {
     pub(crate) id: String,
+    /// `linkedin` or `amazon_ads` (see `providers::ProviderKind`).
+    pub(crate) provider: String,
+    /// Amazon Ads connections: `na`, `eu` or `fe`.
+    pub(crate) region: Option<String>,
     pub(crate) display_name: String,
     pub(crate) scopes: Vec<Option<String>>,
     pub(crate) key_id: Option<String>,
@@ -78,6 +82,7 @@ pub(crate) struct SealedTokens {
 pub(crate) struct NewConnection<'a> {
     pub(crate) id: &'a str,
     pub(crate) provider: &'a str,
+    pub(crate) region: Option<&'a str>,
     pub(crate) display_name: &'a str,
     pub(crate) scopes: Vec<&'a str>,
     pub(crate) created_at: DateTime<Utc>,
@@ -86,6 +91,8 @@ pub(crate) struct NewConnection<'a> {
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = oauth_states, check_for_backend(diesel::pg::Pg))]
 pub(crate) struct StateRow {
+    pub(crate) provider: String,
+    pub(crate) region: Option<String>,
     pub(crate) scopes: Vec<Option<String>>,
     pub(crate) display_name: String,
     pub(crate) connection_id: Option<String>,
@@ -98,6 +105,7 @@ pub(crate) struct StateRow {
 pub(crate) struct NewState<'a> {
     pub(crate) state_hash: &'a [u8],
     pub(crate) provider: &'a str,
+    pub(crate) region: Option<&'a str>,
     pub(crate) scopes: Vec<&'a str>,
     pub(crate) display_name: &'a str,
     pub(crate) connection_id: Option<&'a str>,

@@ -32,6 +32,7 @@ diesel::table! {
         updated_at -> Timestamptz,
         revoked_at -> Nullable<Timestamptz>,
         refresh_lease_until -> Nullable<Timestamptz>,
+        region -> Nullable<Text>,
     }
 }
 
@@ -47,6 +48,7 @@ diesel::table! {
         created_at -> Timestamptz,
         expires_at -> Timestamptz,
         consumed_at -> Nullable<Timestamptz>,
+        region -> Nullable<Text>,
     }
 }
 

@@ -14,11 +14,14 @@ use super::timestamp;
 use crate::db::connections;
 use crate::db::models::ConnectionRow;
 use crate::error::{DOMAIN, Error};
+use crate::providers::ProviderKind;
 use crate::service::AuthApi;
 use crate::upstream::UpstreamError;
 
 /// A forced refresh within this long after the last one returns that one instead.
 const RECENT_REFRESH: TimeDelta = TimeDelta::seconds(30);
+/// Token-endpoint error codes that blame the OAuth client (id, secret), not the grant.
+const CLIENT_REFUSALS: &[&str] = &["invalid_client", "invalid_client_id", "unauthorized_client"];
 /// How long a replica may hold the refresh lease (longer than one upstream call).
 const LEASE: TimeDelta = TimeDelta::seconds(30);
 
@@ -81,9 +84,11 @@ impl AuthApi {
 
     fn needs_refresh(&self, row: &ConnectionRow, force: bool) -> bool {
         let now = self.clock.now();
+        let refresh_ahead = ProviderKind::parse(&row.provider)
+            .map_or(TimeDelta::zero(), |k| self.providers.get(k).refresh_ahead);
         let expiring = row
             .access_token_expires_at
-            .is_none_or(|t| t - now <= self.settings.refresh_ahead);
+            .is_none_or(|t| t - now <= refresh_ahead);
         let refreshed_just_now = row
             .last_refreshed_at
             .is_some_and(|t| now - t < RECENT_REFRESH);
@@ -139,7 +144,12 @@ impl AuthApi {
                 .await);
         };
 
-        match self.oauth.refresh(&refresh_token).await {
+        let Some(kind) = ProviderKind::parse(&row.provider) else {
+            return Err(self
+                .needs_reauth(&row, &format!("unknown provider {:?}", row.provider))
+                .await);
+        };
+        match self.providers.get(kind).oauth.refresh(&refresh_token).await {
             Ok(grant) => {
                 let now = self.clock.now();
                 let sealed = self.seal_grant(
@@ -161,9 +171,11 @@ impl AuthApi {
                 tracing::info!(connection_id = %stored.id, "access token refreshed");
                 Ok(stored)
             }
+            // A refused client is this deployment's misconfiguration, not the user's grant:
+            // recorded like an outage, never a reason to ask the user to sign in again.
             Err(UpstreamError::Rejected {
                 error, description, ..
-            }) => Err(self
+            }) if !CLIENT_REFUSALS.contains(&error.as_str()) => Err(self
                 .needs_reauth(
                     &row,
                     &format!("the upstream refused the refresh token: {error}: {description}"),

@@ -2,7 +2,7 @@
 //! a random, single-use, expiring `state` (only its hash is stored).
 
 use adsync_proto::auth::{
-    CompleteAuthorizationRequest, CompleteAuthorizationResponse, Provider,
+    CompleteAuthorizationRequest, CompleteAuthorizationResponse, Provider, Region as RegionProto,
     StartAuthorizationRequest, StartAuthorizationResponse,
 };
 use adsync_server::FieldViolations;
@@ -11,6 +11,7 @@ use super::timestamp;
 use crate::db::models::{NewConnection, NewState, SealedTokens};
 use crate::db::{connections, states};
 use crate::error::{DOMAIN, Error, StateProblem};
+use crate::providers::{ProviderKind, Region};
 use crate::secrets;
 use crate::service::AuthApi;
 use crate::upstream::UpstreamError;
@@ -22,10 +23,42 @@ impl AuthApi {
         created_by: String,
     ) -> Result<StartAuthorizationResponse, Error> {
         let mut v = FieldViolations::new();
-        match Provider::try_from(req.provider) {
-            Ok(Provider::Unspecified | Provider::Linkedin) => {}
-            _ => {
+        let kind = match Provider::try_from(req.provider) {
+            Ok(p) => Some(ProviderKind::from_proto(p)),
+            Err(_) => {
                 v.add("provider", format!("unknown provider {}", req.provider));
+                None
+            }
+        };
+        let region = match RegionProto::try_from(req.region) {
+            Ok(r) => Region::from_proto(r),
+            Err(_) => {
+                v.add("region", format!("unknown region {}", req.region));
+                None
+            }
+        };
+        let app = kind.map(|k| self.providers.get(k));
+        if let Some(app) = app {
+            match (app.regional(), region) {
+                (true, None) if req.region == 0 => {
+                    v.add(
+                        "region",
+                        format!(
+                            "required for {}: REGION_NA, REGION_EU or REGION_FE (where the advertiser's accounts are)",
+                            app.kind.title()
+                        ),
+                    );
+                }
+                (false, Some(_)) => {
+                    v.add(
+                        "region",
+                        format!(
+                            "{} connections have no region; leave it unset",
+                            app.kind.title()
+                        ),
+                    );
+                }
+                _ => {}
             }
         }
         if req
@@ -39,16 +72,23 @@ impl AuthApi {
             v.add("display_name", "at most 200 characters");
         }
         v.into_result(DOMAIN)?;
+        let app = app.expect("validated");
+        if !app.configured() {
+            return Err(Error::ProviderNotConfigured(app.kind.title()));
+        }
+        let authorization_url = app
+            .authorization_url(region)
+            .expect("validated: the region matches the provider");
 
         let scopes = if req.scopes.is_empty() {
-            self.settings.default_scopes.clone()
+            app.default_scopes.clone()
         } else {
             req.scopes
         };
-        let display_name = if req.display_name.is_empty() {
-            "LinkedIn".to_owned()
-        } else {
-            req.display_name
+        let display_name = match (req.display_name.is_empty(), region) {
+            (false, _) => req.display_name,
+            (true, None) => app.kind.title().to_owned(),
+            (true, Some(r)) => format!("{} ({})", app.kind.title(), r.as_str().to_uppercase()),
         };
         let connection_id = (!req.connection_id.is_empty()).then_some(req.connection_id);
         if let Some(id) = connection_id.clone() {
@@ -56,20 +96,36 @@ impl AuthApi {
                 .db
                 .run(move |conn| connections::find(conn, &id).map_err(Error::from))
                 .await?;
-            match row {
-                None => {
-                    return Err(Error::NotFound {
-                        kind: "connection",
-                        id: connection_id.unwrap_or_default(),
-                    });
-                }
-                Some(r) if r.revoked_at.is_some() => {
-                    return Err(Error::ConnectionUnusable {
-                        id: r.id,
-                        reason: "is revoked".into(),
-                    });
-                }
-                Some(_) => {}
+            let Some(row) = row else {
+                return Err(Error::NotFound {
+                    kind: "connection",
+                    id: connection_id.unwrap_or_default(),
+                });
+            };
+            if row.revoked_at.is_some() {
+                return Err(Error::ConnectionUnusable {
+                    id: row.id,
+                    reason: "is revoked".into(),
+                });
+            }
+            // Re-authorizing keeps what the connection is: its provider and region.
+            let same_provider = row.provider == app.kind.as_str();
+            let same_region = row.region.as_deref() == region.map(Region::as_str);
+            if !same_provider || !same_region {
+                let mut v = FieldViolations::new();
+                v.add(
+                    "connection_id",
+                    format!(
+                        "connection {:?} is a {} connection{}; re-authorize it with the same provider and region",
+                        row.id,
+                        ProviderKind::parse(&row.provider).map_or("unknown", ProviderKind::title),
+                        row.region
+                            .as_deref()
+                            .map(|r| format!(" in region {}", r.to_uppercase()))
+                            .unwrap_or_default(),
+                    ),
+                );
+                v.into_result(DOMAIN)?;
             }
         }
 
@@ -77,15 +133,17 @@ impl AuthApi {
         let now = self.clock.now();
         let expires_at = now + self.settings.state_ttl;
         let hash = secrets::hash(&state);
-        let redirect_uri = self.settings.redirect_uri.clone();
+        let redirect_uri = app.redirect_uri.clone();
         let stored_scopes = scopes.clone();
+        let provider = app.kind.as_str();
         self.db
             .run(move |conn| {
                 states::insert(
                     conn,
                     &NewState {
                         state_hash: &hash,
-                        provider: "linkedin",
+                        provider,
+                        region: region.map(Region::as_str),
                         scopes: stored_scopes.iter().map(String::as_str).collect(),
                         display_name: &display_name,
                         connection_id: connection_id.as_deref(),
@@ -99,16 +157,16 @@ impl AuthApi {
             })
             .await?;
 
-        let mut url = url::Url::parse(&self.settings.authorization_url).map_err(|e| {
+        let mut url = url::Url::parse(authorization_url).map_err(|e| {
             Error::CodeRejected(format!("the configured authorization URL is invalid: {e}"))
         })?;
         url.query_pairs_mut()
             .append_pair("response_type", "code")
-            .append_pair("client_id", &self.settings.client_id)
-            .append_pair("redirect_uri", &self.settings.redirect_uri)
+            .append_pair("client_id", &app.client_id)
+            .append_pair("redirect_uri", &app.redirect_uri)
             .append_pair("state", &state)
             .append_pair("scope", &scopes.join(" "));
-        tracing::info!(expires_at = %expires_at, "authorization started");
+        tracing::info!(provider, region = region.map(Region::as_str), expires_at = %expires_at, "authorization started");
         Ok(StartAuthorizationResponse {
             authorization_url: url.to_string(),
             state,
@@ -145,8 +203,15 @@ impl AuthApi {
                 })
             })
             .await?;
+        let kind = ProviderKind::parse(&state.provider).ok_or_else(|| {
+            Error::CodeRejected(format!(
+                "the state names an unknown provider {:?}",
+                state.provider
+            ))
+        })?;
+        let app = self.providers.get(kind);
 
-        let grant = self
+        let grant = app
             .oauth
             .exchange_code(&req.code, &state.redirect_uri)
             .await
@@ -185,7 +250,8 @@ impl AuthApi {
                         conn,
                         &NewConnection {
                             id: &connection_id,
-                            provider: "linkedin",
+                            provider: kind.as_str(),
+                            region: state.region.as_deref(),
                             display_name: &state.display_name,
                             scopes: scopes.iter().map(String::as_str).collect(),
                             created_at: now,
@@ -196,7 +262,7 @@ impl AuthApi {
                 Ok::<_, Error>(row)
             })
             .await?;
-        tracing::info!(connection_id = %row.id, "authorization completed");
+        tracing::info!(connection_id = %row.id, provider = kind.as_str(), "authorization completed");
         Ok(CompleteAuthorizationResponse {
             connection: Some(self.connection_proto(&row)),
         })

@@ -3,7 +3,7 @@
 
 use adsync_proto::auth::{
     Connection, ConnectionHealth, ListConnectionsRequest, ListConnectionsResponse, Provider,
-    RevokeConnectionRequest, RevokeConnectionResponse,
+    Region as RegionProto, RevokeConnectionRequest, RevokeConnectionResponse,
 };
 use adsync_server::invalid_field;
 
@@ -11,6 +11,7 @@ use super::{next_page, page_cursor, page_size, timestamp};
 use crate::db::connections;
 use crate::db::models::ConnectionRow;
 use crate::error::{DOMAIN, Error};
+use crate::providers::{ProviderKind, Region};
 use crate::service::AuthApi;
 
 impl AuthApi {
@@ -42,7 +43,13 @@ impl AuthApi {
         Connection {
             connection_id: row.id.clone(),
             display_name: row.display_name.clone(),
-            provider: Provider::Linkedin as i32,
+            provider: ProviderKind::parse(&row.provider)
+                .map_or(Provider::Unspecified, ProviderKind::to_proto) as i32,
+            region: row
+                .region
+                .as_deref()
+                .and_then(Region::parse)
+                .map_or(RegionProto::Unspecified, Region::to_proto) as i32,
             health: self.health(row) as i32,
             scopes: crate::db::strings(row.scopes.clone()),
             access_token_expire_time: row.access_token_expires_at.map(timestamp),

@@ -1,6 +1,7 @@
 //! Integration tests of the auth service: real PostgreSQL, real gRPC over loopback, and
-//! the LinkedIn sandbox as the upstream.
+//! the LinkedIn and Amazon Ads sandboxes as the upstreams.
 
+mod amazon;
 mod at_rest;
 mod caller_tokens;
 mod oauth;

@@ -1,6 +1,7 @@
 //! Start-up: refuse to run without a key, migrate an empty database, serve health and
 //! reflection without a token.
 
+use adsync_amazon_ads_sandbox::{Sandbox as AmazonSandbox, SandboxConfig as AmazonConfig};
 use adsync_linkedin_sandbox::{Sandbox, SandboxConfig};
 use adsync_server::Clock;
 use adsync_test_harness::{TestDatabase, TestServer, assert_standard_server};
@@ -11,7 +12,8 @@ use crate::support::config;
 async fn migrates_an_empty_database_then_serves_health_and_reflection_without_a_token() {
     let db = TestDatabase::empty();
     let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
-    let config = config(&db, &sandbox, Clock::default());
+    let amazon = AmazonSandbox::start(AmazonConfig::default()).await.unwrap();
+    let config = config(&db, &sandbox, &amazon, Clock::default());
     let server =
         TestServer::start(|listener, shutdown| adsync_auth::serve(config, listener, shutdown))
             .await;
@@ -29,8 +31,9 @@ async fn migrates_an_empty_database_then_serves_health_and_reflection_without_a_
 async fn refuses_to_start_without_a_usable_encryption_key() {
     let db = TestDatabase::empty();
     let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
+    let amazon = AmazonSandbox::start(AmazonConfig::default()).await.unwrap();
     for keys in ["", "k1:dG9vLXNob3J0"] {
-        let mut config = config(&db, &sandbox, Clock::default());
+        let mut config = config(&db, &sandbox, &amazon, Clock::default());
         config.token_encryption_keys = keys.to_owned().into();
         let server =
             TestServer::start(|listener, shutdown| adsync_auth::serve(config, listener, shutdown))
@@ -50,7 +53,8 @@ async fn refuses_to_start_without_a_usable_encryption_key() {
 #[tokio::test]
 async fn fails_to_start_on_an_unreachable_database() {
     let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
-    let mut config = config(&TestDatabase::empty(), &sandbox, Clock::default());
+    let amazon = AmazonSandbox::start(AmazonConfig::default()).await.unwrap();
+    let mut config = config(&TestDatabase::empty(), &sandbox, &amazon, Clock::default());
     config.db.database_url = "postgres://adsync:hunter2@127.0.0.1:1/adsync"
         .to_owned()
         .into();
@@ -98,8 +102,17 @@ fn help_documents_every_setting() {
             "--linkedin-token-url",
             "--linkedin-authorization-url",
             "--linkedin-scopes",
+            "--linkedin-refresh-ahead-secs",
+            "--amazon-client-id",
+            "--amazon-client-secret",
+            "--amazon-redirect-uri",
+            "--amazon-authorization-url-na",
+            "--amazon-authorization-url-eu",
+            "--amazon-authorization-url-fe",
+            "--amazon-token-url",
+            "--amazon-scopes",
+            "--amazon-refresh-ahead-secs",
             "--oauth-state-ttl-secs",
-            "--refresh-ahead-secs",
             "--expiring-soon-days",
             "bootstrap-token",
         ],

@@ -3,7 +3,8 @@
 use std::io::Write;
 use std::sync::{Mutex, Once};
 
-use adsync_auth::{Config, Error};
+use adsync_amazon_ads_sandbox::{Sandbox as AmazonSandbox, SandboxConfig as AmazonConfig};
+use adsync_auth::{AmazonApp, Config, Error, LinkedInApp};
 use adsync_linkedin_sandbox::{Sandbox, SandboxConfig};
 use adsync_proto::auth::Scope;
 use adsync_proto::auth::auth_service_client::AuthServiceClient;
@@ -15,6 +16,8 @@ use tonic::transport::Channel;
 /// base64 of 32 bytes 0x2a: the test encryption key.
 pub(crate) const KEY: &str = "KioqKioqKioqKioqKioqKioqKioqKioqKioqKioqKio=";
 pub(crate) const REDIRECT: &str = "http://127.0.0.1:9/oauth/callback";
+pub(crate) const AMAZON_REDIRECT: &str = "http://127.0.0.1:9/amazon/callback";
+pub(crate) const AMAZON_FE_PAGE: &str = "http://127.0.0.1:9/fe/ap/oa";
 
 /// Everything every test of the process logged, at DEBUG and finer.
 static LOGS: Mutex<Vec<u8>> = Mutex::new(Vec::new());
@@ -61,18 +64,37 @@ pub(crate) fn assert_not_logged(secrets: &[String]) {
     }
 }
 
-pub(crate) fn config(db: &TestDatabase, sandbox: &Sandbox, clock: Clock) -> Config {
+pub(crate) fn config(
+    db: &TestDatabase,
+    sandbox: &Sandbox,
+    amazon: &AmazonSandbox,
+    clock: Clock,
+) -> Config {
     Config {
         db: db_args(db),
         token_encryption_keys: format!("test1:{KEY}").into(),
-        linkedin_client_id: sandbox.config().client_id.clone(),
-        linkedin_client_secret: sandbox.config().client_secret.clone().into(),
-        linkedin_redirect_uri: REDIRECT.to_owned(),
-        linkedin_authorization_url: format!("{}/authorization", sandbox.oauth_url()),
-        linkedin_token_url: format!("{}/accessToken", sandbox.oauth_url()),
-        linkedin_scopes: "r_ads r_ads_reporting".to_owned(),
+        linkedin: LinkedInApp {
+            linkedin_client_id: sandbox.config().client_id.clone(),
+            linkedin_client_secret: sandbox.config().client_secret.clone().into(),
+            linkedin_redirect_uri: REDIRECT.to_owned(),
+            linkedin_authorization_url: format!("{}/authorization", sandbox.oauth_url()),
+            linkedin_token_url: format!("{}/accessToken", sandbox.oauth_url()),
+            linkedin_scopes: "r_ads r_ads_reporting".to_owned(),
+            linkedin_refresh_ahead_secs: 86_400,
+        },
+        amazon: AmazonApp {
+            amazon_client_id: amazon.config().client_id.clone(),
+            amazon_client_secret: amazon.config().client_secret.clone().into(),
+            amazon_redirect_uri: AMAZON_REDIRECT.to_owned(),
+            amazon_authorization_url_na: amazon.authorization_url(),
+            amazon_authorization_url_eu: amazon.authorization_url(),
+            // Never visited: tells the regions' pages apart in the authorization URL.
+            amazon_authorization_url_fe: AMAZON_FE_PAGE.to_owned(),
+            amazon_token_url: amazon.token_url(),
+            amazon_scopes: adsync_amazon_ads_sandbox::SCOPE.to_owned(),
+            amazon_refresh_ahead_secs: 600,
+        },
         oauth_state_ttl_secs: 600,
-        refresh_ahead_secs: 86_400,
         expiring_soon_days: 30,
         upstream_timeout_ms: 5_000,
         clock,
@@ -83,6 +105,7 @@ pub(crate) fn config(db: &TestDatabase, sandbox: &Sandbox, clock: Clock) -> Conf
 pub(crate) struct Auth {
     pub(crate) server: TestServer<Error>,
     pub(crate) sandbox: Sandbox,
+    pub(crate) amazon: AmazonSandbox,
     pub(crate) clock: Clock,
     pub(crate) admin: String,
     pub(crate) db: TestDatabase,
@@ -95,6 +118,9 @@ impl Auth {
         let sandbox = Sandbox::start(SandboxConfig::default())
             .await
             .expect("sandbox");
+        let amazon = AmazonSandbox::start(AmazonConfig::default())
+            .await
+            .expect("amazon sandbox");
         let clock = Clock::default();
         let admin = adsync_auth::bootstrap_token(
             &db_args(&db),
@@ -104,13 +130,14 @@ impl Auth {
         )
         .await
         .expect("bootstrap token");
-        let config = config(&db, &sandbox, clock.clone());
+        let config = config(&db, &sandbox, &amazon, clock.clone());
         let server =
             TestServer::start(|listener, shutdown| adsync_auth::serve(config, listener, shutdown))
                 .await;
         Auth {
             server,
             sandbox,
+            amazon,
             clock,
             admin,
             db,
@@ -125,6 +152,7 @@ impl Auth {
     pub(crate) fn advance(&self, by: TimeDelta) {
         self.clock.advance(by);
         self.sandbox.advance_clock(by.to_std().expect("positive"));
+        self.amazon.advance_clock(by.to_std().expect("positive"));
     }
 
     /// Issues a caller token with `scopes` through the API, returning the secret.
@@ -186,7 +214,10 @@ pub(crate) async fn authorize(url: &str) -> (String, String) {
     let response = http.get(url).send().await.expect("authorization endpoint");
     assert!(response.status().is_redirection(), "{}", response.status());
     let location = url::Url::parse(response.headers()["location"].to_str().unwrap()).unwrap();
-    assert!(location.as_str().starts_with(REDIRECT), "{location}");
+    assert!(
+        location.as_str().starts_with(REDIRECT) || location.as_str().starts_with(AMAZON_REDIRECT),
+        "{location}"
+    );
     let get = |k: &str| {
         location
             .query_pairs()
