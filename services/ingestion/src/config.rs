@@ -3,6 +3,7 @@
 use adsync_db::DbArgs;
 use adsync_server::{Clock, RemoteAuthArgs};
 
+use crate::sources::amazon_ads::AmazonAdsArgs;
 use crate::sources::linkedin::LinkedInArgs;
 use crate::upstream::UpstreamArgs;
 
@@ -20,6 +21,9 @@ pub struct Config {
 
     #[command(flatten)]
     pub linkedin: LinkedInArgs,
+
+    #[command(flatten)]
+    pub amazon_ads: AmazonAdsArgs,
 
     /// A SCHEDULED sync is skipped when the account's last successful sync is younger (minutes).
     #[arg(long, env = "ADSYNC_FRESHNESS_TTL_MINUTES", default_value_t = 240)]

@@ -29,6 +29,9 @@ pub enum Error {
     ConnectionUnusable(String),
     #[error(transparent)]
     Upstream(#[from] UpstreamError),
+    /// Long-running upstream work (a report) failed upstream or did not finish in time.
+    #[error("{0}")]
+    UpstreamJob(String),
     /// The auth service could not be asked.
     #[error("the auth service is unavailable: {0}")]
     AuthUnavailable(String),
@@ -97,6 +100,9 @@ impl From<Error> for Status {
                 "UPSTREAM_UNAVAILABLE",
                 &[],
             ),
+            Error::UpstreamJob(why) => {
+                error_status(Code::Unavailable, why, DOMAIN, "UPSTREAM_JOB_FAILED", &[])
+            }
             Error::ShuttingDown => error_status(
                 Code::Unavailable,
                 Error::ShuttingDown.to_string(),

@@ -23,12 +23,26 @@ pub(crate) struct AccountRow {
     /// The last day whose metrics a committed sync fetched.
     #[diesel(sql_type = Nullable<Date>)]
     pub(crate) synced_through: Option<NaiveDate>,
+    /// The IANA time zone the source reports the account's days in.
+    #[diesel(sql_type = Text)]
+    pub(crate) time_zone: String,
+}
+
+impl AccountRow {
+    /// The account's calendar day at `now`, in its time zone (UTC if the stored zone is
+    /// unknown to this build).
+    pub(crate) fn today(&self, now: DateTime<Utc>) -> NaiveDate {
+        match self.time_zone.parse::<chrono_tz::Tz>() {
+            Ok(tz) => now.with_timezone(&tz).date_naive(),
+            Err(_) => now.date_naive(),
+        }
+    }
 }
 
 const SELECT: &str = "SELECT a.account_id, a.connection_id, a.name, a.status, \
      (SELECT max(r.finished_at) FROM sync_runs r WHERE r.source = a.source AND r.account_id = a.account_id \
       AND r.status IN ('success', 'partial')) AS last_success_at, \
-     a.metrics_synced_through AS synced_through FROM sync_accounts a";
+     a.metrics_synced_through AS synced_through, a.time_zone FROM sync_accounts a";
 
 /// An account as a source's discovery found it.
 #[derive(Debug, Clone)]
@@ -36,6 +50,8 @@ pub(crate) struct Discovered {
     pub(crate) account_id: i64,
     pub(crate) name: String,
     pub(crate) status: String,
+    /// The time zone its days are reported in.
+    pub(crate) time_zone: chrono_tz::Tz,
 }
 
 /// Records (or updates) an account of `source` discovered through `connection_id`.
@@ -47,10 +63,11 @@ pub(crate) fn upsert(
     now: DateTime<Utc>,
 ) -> QueryResult<AccountRow> {
     diesel::sql_query(
-        "INSERT INTO sync_accounts (source, account_id, connection_id, name, status, discovered_at, updated_at, next_scheduled_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $6, $6) \
+        "INSERT INTO sync_accounts (source, account_id, connection_id, name, status, time_zone, discovered_at, updated_at, next_scheduled_at) \
+         VALUES ($1, $2, $3, $4, $5, $7, $6, $6, $6) \
          ON CONFLICT (source, account_id) DO UPDATE SET connection_id = EXCLUDED.connection_id, \
-         name = EXCLUDED.name, status = EXCLUDED.status, updated_at = EXCLUDED.updated_at",
+         name = EXCLUDED.name, status = EXCLUDED.status, time_zone = EXCLUDED.time_zone, \
+         updated_at = EXCLUDED.updated_at",
     )
     .bind::<Text, _>(source)
     .bind::<BigInt, _>(account.account_id)
@@ -58,6 +75,7 @@ pub(crate) fn upsert(
     .bind::<Text, _>(&account.name)
     .bind::<Text, _>(&account.status)
     .bind::<Timestamptz, _>(now)
+    .bind::<Text, _>(account.time_zone.name())
     .execute(conn)?;
     find(conn, source, account.account_id).map(|row| row.expect("just upserted"))
 }

@@ -201,11 +201,20 @@ impl RunContext {
     }
 }
 
-/// Durable upstream jobs (see [`jobs`]). No source of this build waits on long upstream
-/// work yet; the platform's own tests use these through a test-only source, and the next
-/// source (Amazon Ads reports) needs them.
-#[cfg_attr(not(test), allow(dead_code))]
+/// Durable upstream jobs (see [`jobs`]): Amazon Ads reports, and the platform's own tests
+/// through a test-only source.
 impl RunContext {
+    /// Where one of the run's upstream reports is, told as an event of `stage`.
+    pub(crate) async fn report(
+        &mut self,
+        stage: SyncStage,
+        report: adsync_proto::ingestion::UpstreamReport,
+    ) -> Result<(), Error> {
+        self.emitter
+            .emit(stage, sync_event::Payload::Report(report))
+            .await
+    }
+
     /// The open job of this request (`kind` + `fingerprint`), if one was recorded: by an
     /// earlier run, another replica or a process that has since died.
     pub(crate) async fn find_job(

@@ -48,6 +48,7 @@ pub(crate) fn event(
         sync_event::Payload::Warning(_) => "warning",
         sync_event::Payload::RunFinished(_) => "run_finished",
         sync_event::Payload::RunQueued(_) => "run_queued",
+        sync_event::Payload::Report(_) => "report",
     };
     let encoded = SyncEvent {
         run_id: run.run_id.to_string(),

@@ -4,9 +4,6 @@
 //! next. A run that finds an open job for the same fingerprint resumes waiting on it
 //! instead of asking again, whichever replica or process asked first; a job becomes
 //! `consumed` in the transaction that commits the run that loaded its result.
-// No source of this build waits on long upstream work yet; the platform's own tests use
-// this through a test-only source, and the next one (Amazon Ads reports) needs it.
-#![cfg_attr(not(test), allow(dead_code))]
 
 use chrono::{DateTime, Utc};
 use diesel::deserialize::{self, FromSql, FromSqlRow};

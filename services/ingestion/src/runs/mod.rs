@@ -29,6 +29,7 @@ use tokio::sync::Semaphore;
 
 pub(crate) use accounts::Discovered;
 pub(crate) use context::RunContext;
+pub(crate) use jobs::{Job, JobState, JobUpdate};
 pub(crate) use model::{RunRow, RunStatus, SourceName, Trigger, entity_name};
 pub(crate) use watch::{EventBell, decode as decode_event, wait as wait_for_events, watch};
 
@@ -152,9 +153,10 @@ pub(crate) async fn start(platform: &Arc<Platform>, req: SyncRequest) -> Result<
         gate::Decision::Run(account) => account,
     };
     let now = platform.clock.now();
-    let window = req
-        .range
-        .unwrap_or_else(|| req.source.window(now, account.synced_through));
+    let window = req.range.unwrap_or_else(|| {
+        req.source
+            .window(account.today(now), account.synced_through)
+    });
     let run = store::NewRun {
         id: uuid::Uuid::now_v7(),
         source: source.clone(),

@@ -2,6 +2,7 @@
 //! [`Registry::new`] is the one place sources are registered. The run platform
 //! (`runs/`) and the store (`store/`) know sources only through the trait.
 
+pub mod amazon_ads;
 pub mod linkedin;
 #[cfg(test)]
 pub(crate) mod testing;
@@ -10,7 +11,7 @@ use std::sync::Arc;
 
 use adsync_proto::auth::Provider;
 use adsync_proto::ingestion::Source as SourceProto;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use futures::future::BoxFuture;
 
 use crate::config::Config;
@@ -34,13 +35,11 @@ pub(crate) trait Source: Send + Sync + 'static {
     /// Its warehouse tables, parents before children (the merge order).
     fn tables(&self) -> &'static [&'static TableSpec];
 
-    /// The days a sync without an explicit range fetches, given the last day a committed
-    /// sync fetched (a backfill the first time, then a restatement window).
-    fn window(
-        &self,
-        now: DateTime<Utc>,
-        synced_through: Option<NaiveDate>,
-    ) -> (NaiveDate, NaiveDate);
+    /// The days a sync without an explicit range fetches, given the account's today (in
+    /// its time zone) and the last day a committed sync fetched (a backfill the first
+    /// time, then a restatement window).
+    fn window(&self, today: NaiveDate, synced_through: Option<NaiveDate>)
+    -> (NaiveDate, NaiveDate);
 
     /// The accounts a connection (its `tokens`) reaches.
     fn discover<'a>(
@@ -70,12 +69,19 @@ impl std::fmt::Debug for Registry {
 
 impl Registry {
     /// Every source of this build, configured: the one place a source is registered.
-    pub(crate) fn new(config: &Config, upstream: &UpstreamClient) -> Registry {
-        Registry::of(vec![Arc::new(linkedin::LinkedInSource::new(
+    /// Amazon Ads is served when its client id is set (every call needs it).
+    pub(crate) fn new(config: &Config, upstream: &UpstreamClient) -> Result<Registry, Error> {
+        let mut sources: Vec<Arc<dyn Source>> = vec![Arc::new(linkedin::LinkedInSource::new(
             &config.linkedin,
             config.max_range_days,
             upstream.clone(),
-        ))])
+        ))];
+        if !config.amazon_ads.amazon_client_id.is_empty() {
+            let amazon = amazon_ads::AmazonAdsSource::new(&config.amazon_ads, upstream.clone())
+                .map_err(Error::Config)?;
+            sources.push(Arc::new(amazon));
+        }
+        Ok(Registry::of(sources))
     }
 
     /// A registry of exactly `sources`.

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use adsync_proto::auth::Provider;
 use adsync_proto::ingestion::{Source as SourceProto, SyncEntity, SyncStage};
-use chrono::{DateTime, Days, NaiveDate, Utc};
+use chrono::{Days, NaiveDate};
 use futures::future::BoxFuture;
 use serde_json::{Value, json};
 
@@ -93,8 +93,8 @@ impl crate::sources::Source for ReportSource {
         TABLES
     }
 
-    fn window(&self, now: DateTime<Utc>, _: Option<NaiveDate>) -> (NaiveDate, NaiveDate) {
-        let yesterday = now.date_naive() - Days::new(1);
+    fn window(&self, today: NaiveDate, _: Option<NaiveDate>) -> (NaiveDate, NaiveDate) {
+        let yesterday = today - Days::new(1);
         (yesterday, yesterday)
     }
 

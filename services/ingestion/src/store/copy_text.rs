@@ -76,6 +76,13 @@ impl CopyBuffer {
         self
     }
 
+    pub(crate) fn opt_date(&mut self, v: Option<NaiveDate>) -> &mut Self {
+        match v {
+            Some(v) => self.date(v),
+            None => self.null(),
+        }
+    }
+
     pub(crate) fn opt_time(&mut self, v: Option<DateTime<Utc>>) -> &mut Self {
         match v {
             Some(t) => {

@@ -237,9 +237,16 @@ impl UpstreamClient {
 /// What an error body says, in the fields upstreams use for it; else its start.
 fn error_message(body: &[u8]) -> String {
     let said = serde_json::from_slice::<Value>(body).ok().and_then(|v| {
-        ["message", "details", "error_description", "error", "code"]
-            .iter()
-            .find_map(|k| v.get(k).and_then(Value::as_str).map(str::to_owned))
+        [
+            "message",
+            "details",
+            "detail",
+            "error_description",
+            "error",
+            "code",
+        ]
+        .iter()
+        .find_map(|k| v.get(k).and_then(Value::as_str).map(str::to_owned))
     });
     said.unwrap_or_else(|| String::from_utf8_lossy(&body[..body.len().min(200)]).into_owned())
 }

@@ -1,6 +1,6 @@
 //! The warehouse: the tables ingestion writes and reporting reads — the run bookkeeping
 //! in `public` ([`schema`]) and each source's tables in a schema of its own
-//! ([`schema::linkedin`]).
+//! ([`schema::linkedin`], [`schema::amazon_ads`]).
 //!
 //! The migrations live in `migrations/ingestion/` (ingestion owns the schema); both
 //! services embed them here and run them at start-up, so either can start first
@@ -12,6 +12,7 @@
 pub mod schema {
     include!("schema.rs");
     include!("linkedin_schema.rs");
+    include!("amazon_ads_schema.rs");
 }
 
 use diesel_migrations::{EmbeddedMigrations, embed_migrations};

@@ -21,6 +21,7 @@ diesel::table! {
         discovered_at -> Timestamptz,
         updated_at -> Timestamptz,
         source -> Text,
+        time_zone -> Text,
     }
 }
 

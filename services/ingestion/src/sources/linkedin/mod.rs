@@ -11,7 +11,7 @@ pub(crate) mod tables;
 
 use adsync_proto::auth::Provider;
 use adsync_proto::ingestion::Source as SourceProto;
-use chrono::{DateTime, Days, NaiveDate, Utc};
+use chrono::{Days, NaiveDate};
 use futures::future::BoxFuture;
 
 pub use client::LinkedInClient;
@@ -86,11 +86,11 @@ impl crate::sources::Source for LinkedInSource {
 
     fn window(
         &self,
-        now: DateTime<Utc>,
+        today: NaiveDate,
         synced_through: Option<NaiveDate>,
     ) -> (NaiveDate, NaiveDate) {
         incremental_window(
-            now.date_naive(),
+            today,
             synced_through,
             (self.backfill_days, self.restatement_days, self.max_days),
         )
@@ -125,6 +125,8 @@ impl LinkedInSource {
                     account_id: a.id,
                     name: a.name,
                     status: a.status,
+                    // LinkedIn reports days in UTC.
+                    time_zone: chrono_tz::UTC,
                 }),
                 Err(invalid) => {
                     tracing::warn!(reason = %invalid.reason, "skipping an invalid ad account record")
