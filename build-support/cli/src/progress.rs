@@ -6,7 +6,9 @@ use std::collections::HashMap;
 use std::io::IsTerminal;
 use std::time::{Duration, Instant};
 
-use adsync_proto::ingestion::{SyncEvent, SyncStage, SyncStatus, SyncTrigger, sync_event};
+use adsync_proto::ingestion::{
+    SyncEvent, SyncStage, SyncStatus, SyncTrigger, UpstreamReportState, sync_event,
+};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::output::{json, print_json};
@@ -178,6 +180,24 @@ impl Progress {
             }
             sync_event::Payload::Warning(w) => {
                 self.say(format!("warning {}: {}", w.code, w.message));
+            }
+            sync_event::Payload::Report(r) => {
+                let state = UpstreamReportState::try_from(r.state)
+                    .map_or("unknown", |s| {
+                        s.as_str_name().trim_start_matches("UPSTREAM_REPORT_STATE_")
+                    })
+                    .to_ascii_lowercase();
+                let days = r
+                    .date_range
+                    .as_ref()
+                    .map(|d| format!(" {}..{}", d.start_date, d.end_date))
+                    .unwrap_or_default();
+                let text = format!("report {}{days} {state}: {}", r.report_type, r.detail);
+                if self.mode == Mode::Bars {
+                    self.bar(event.stage).set_message(text);
+                } else {
+                    self.say(format!("{stage}: {text}"));
+                }
             }
             sync_event::Payload::RunQueued(q) => {
                 self.say(format!(
