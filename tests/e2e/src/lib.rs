@@ -1,7 +1,10 @@
 //! Support for adsync's cross-service tests: the whole stack in-process — the LinkedIn
-//! sandbox, auth, ingestion and reporting on loopback ports, one database — and bearer
-//! helpers. The tests themselves are in `tests/` (one binary, `e2e`).
+//! and Amazon Ads sandboxes, auth, ingestion and reporting on loopback ports, one
+//! database — and bearer helpers. The tests themselves are in `tests/` (one binary, `e2e`).
 
+use adsync_amazon_ads_sandbox::{
+    Region as AmazonRegion, Sandbox as AmazonSandbox, SandboxConfig as AmazonConfig,
+};
 use adsync_db::EmbeddedMigrations;
 use adsync_linkedin_sandbox::{Sandbox, SandboxConfig};
 use adsync_proto::auth::Scope;
@@ -25,6 +28,7 @@ const KEY: &str = "KioqKioqKioqKioqKioqKioqKioqKioqKioqKioqKio=";
 /// The whole stack, each service on its own loopback port, sharing one database.
 pub struct Stack {
     pub sandbox: Sandbox,
+    pub amazon: AmazonSandbox,
     pub db: TestDatabase,
     pub clock: Clock,
     pub admin: String,
@@ -50,6 +54,13 @@ impl Stack {
         Stack::start_on(db, sandbox, service_token).await
     }
 
+    /// Starts the stack on a fresh database with the Amazon Ads sandbox as `amazon` says
+    /// (and a default LinkedIn sandbox).
+    pub async fn start_with_amazon(amazon: AmazonConfig) -> Stack {
+        let db = TestDatabase::migrated(&all_migrations());
+        Stack::start_full(db, SandboxConfig::default(), amazon, None, &[]).await
+    }
+
     /// As [`Stack::start`], on `db`: a fresh database, or one a benchmark kept (the
     /// services apply any migration it lacks, as they would in production).
     pub async fn start_on(
@@ -57,7 +68,19 @@ impl Stack {
         sandbox: SandboxConfig,
         service_token: Option<&str>,
     ) -> Stack {
+        Stack::start_full(db, sandbox, AmazonConfig::default(), service_token, &[]).await
+    }
+
+    /// The stack on `db` with both sandboxes as given, ingestion with `extra` flags.
+    pub async fn start_full(
+        db: TestDatabase,
+        sandbox: SandboxConfig,
+        amazon: AmazonConfig,
+        service_token: Option<&str>,
+        extra: &[&str],
+    ) -> Stack {
         let sandbox = Sandbox::start(sandbox).await.expect("sandbox");
+        let amazon = AmazonSandbox::start(amazon).await.expect("amazon sandbox");
         let clock = Clock::default();
         let admin = adsync_auth::bootstrap_token(
             &db_args(&db),
@@ -89,16 +112,15 @@ impl Stack {
                 linkedin_scopes: "r_ads r_ads_reporting".into(),
                 linkedin_refresh_ahead_secs: 86_400,
             },
-            // Not configured: these stacks sync LinkedIn only.
             amazon: adsync_auth::AmazonApp {
-                amazon_client_id: String::new(),
-                amazon_client_secret: String::new().into(),
+                amazon_client_id: amazon.config().client_id.clone(),
+                amazon_client_secret: amazon.config().client_secret.clone().into(),
                 amazon_redirect_uri: "http://127.0.0.1:9/amazon/callback".into(),
-                amazon_authorization_url_na: "http://127.0.0.1:9/ap/oa".into(),
-                amazon_authorization_url_eu: "http://127.0.0.1:9/ap/oa".into(),
-                amazon_authorization_url_fe: "http://127.0.0.1:9/ap/oa".into(),
-                amazon_token_url: "http://127.0.0.1:9/auth/o2/token".into(),
-                amazon_scopes: "advertising::campaign_management".into(),
+                amazon_authorization_url_na: amazon.authorization_url(),
+                amazon_authorization_url_eu: amazon.authorization_url(),
+                amazon_authorization_url_fe: amazon.authorization_url(),
+                amazon_token_url: amazon.token_url(),
+                amazon_scopes: adsync_amazon_ads_sandbox::SCOPE.into(),
                 amazon_refresh_ahead_secs: 600,
             },
             oauth_state_ttl_secs: 600,
@@ -107,13 +129,15 @@ impl Stack {
             clock: clock.clone(),
         };
         let auth = TestServer::start(|l, s| adsync_auth::serve(auth_config, l, s)).await;
+        // No scheduler here: tests that want one start a replica with it.
+        let mut flags = vec!["--schedule-interval-secs", "0"];
+        flags.extend_from_slice(extra);
         let mut ingestion_config = adsync_ingestion::Config::from_flags(ingestion_flags(
             &db,
             &auth.uri(),
             &service_token,
-            &sandbox,
-            // No scheduler here: tests that want one start a replica with it.
-            &["--schedule-interval-secs", "0"],
+            (&sandbox, &amazon),
+            &flags,
         ))
         .expect("ingestion flags");
         ingestion_config.clock = clock.clone();
@@ -137,6 +161,7 @@ impl Stack {
             TestServer::start(|l, s| adsync_reporting::serve(reporting_config, l, s)).await;
         Stack {
             sandbox,
+            amazon,
             db,
             clock,
             admin,
@@ -179,29 +204,42 @@ impl Stack {
             .await
             .expect("start authorization")
             .into_inner();
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("client");
-        let redirect = http
-            .get(&start.authorization_url)
-            .send()
-            .await
-            .expect("authorization endpoint");
-        let location = url::Url::parse(redirect.headers()["location"].to_str().expect("ASCII"))
-            .expect("redirect URL");
-        let param = |k: &str| {
-            location
-                .query_pairs()
-                .find(|(key, _)| key == k)
-                .map(|(_, v)| v.into_owned())
-                .expect(k)
-        };
+        let (state, code) = follow_authorization(&start.authorization_url).await;
         auth.complete_authorization(bearer(
-            CompleteAuthorizationRequest {
-                state: param("state"),
-                code: param("code"),
-            },
+            CompleteAuthorizationRequest { state, code },
+            &self.admin,
+        ))
+        .await
+        .expect("complete authorization")
+        .into_inner()
+        .connection
+        .expect("connection")
+        .connection_id
+    }
+
+    /// Connects an Amazon Ads (sandbox) advertiser in `region` through the real Login with
+    /// Amazon flow. Returns the connection id.
+    pub async fn connect_amazon(&self, region: adsync_proto::auth::Region) -> String {
+        use adsync_proto::auth::{
+            CompleteAuthorizationRequest, Provider, StartAuthorizationRequest,
+        };
+        let mut auth =
+            adsync_proto::auth::auth_service_client::AuthServiceClient::new(self.auth.channel());
+        let start = auth
+            .start_authorization(bearer(
+                StartAuthorizationRequest {
+                    provider: Provider::AmazonAds as i32,
+                    region: region as i32,
+                    ..Default::default()
+                },
+                &self.admin,
+            ))
+            .await
+            .expect("start authorization")
+            .into_inner();
+        let (state, code) = follow_authorization(&start.authorization_url).await;
+        auth.complete_authorization(bearer(
+            CompleteAuthorizationRequest { state, code },
             &self.admin,
         ))
         .await
@@ -222,12 +260,32 @@ impl Stack {
     }
 }
 
+/// The browser step of an authorization: visits the page (the sandbox approves at once)
+/// and reads `state` and `code` from the redirect it answers with.
+async fn follow_authorization(url: &str) -> (String, String) {
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let redirect = http.get(url).send().await.expect("authorization endpoint");
+    let location = url::Url::parse(redirect.headers()["location"].to_str().expect("ASCII"))
+        .expect("redirect URL");
+    let param = |k: &str| {
+        location
+            .query_pairs()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.into_owned())
+            .expect(k)
+    };
+    (param("state"), param("code"))
+}
+
 /// The flags of an ingestion replica of this stack, plus `extra`.
 fn ingestion_flags(
     db: &TestDatabase,
     auth_uri: &str,
     service_token: &str,
-    sandbox: &Sandbox,
+    (sandbox, amazon): (&Sandbox, &AmazonSandbox),
     extra: &[&str],
 ) -> Vec<String> {
     let mut flags: Vec<String> = [
@@ -243,6 +301,19 @@ fn ingestion_flags(
         &sandbox.rest_url(),
         "--linkedin-version",
         &sandbox.now().format("%Y%m").to_string(),
+        "--amazon-client-id",
+        &amazon.config().client_id,
+        "--amazon-api-url-na",
+        &amazon.api_url(AmazonRegion::Na),
+        "--amazon-api-url-eu",
+        &amazon.api_url(AmazonRegion::Eu),
+        "--amazon-api-url-fe",
+        &amazon.api_url(AmazonRegion::Fe),
+        // The sandbox generates reports in a fraction of a second.
+        "--amazon-report-poll-ms",
+        "20",
+        "--amazon-report-poll-max-ms",
+        "200",
     ]
     .iter()
     .map(|s| (*s).to_owned())
@@ -269,7 +340,7 @@ impl Stack {
             &self.db,
             &self.auth.uri(),
             &self.service_token,
-            &self.sandbox,
+            (&self.sandbox, &self.amazon),
             extra,
         )
     }
@@ -280,7 +351,7 @@ impl Stack {
             &self.db,
             &self.auth.uri(),
             &self.service_token,
-            &self.sandbox,
+            (&self.sandbox, &self.amazon),
             extra,
         ))
         .expect("ingestion flags");

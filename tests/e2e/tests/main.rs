@@ -1,5 +1,6 @@
 //! adsync end-to-end tests: one binary, one module per concern.
 
+mod amazon_ads;
 mod auth_layer;
 mod discovery;
 mod foundation;

@@ -7,7 +7,9 @@
 //! off from the first poll interval up to the longest; a report that takes longer than
 //! the limit fails the run but stays recorded, for the next run to wait on. A download URL
 //! that expired is replaced by asking for the report's status again. A FAILED report
-//! fails the run with the upstream's reason. Reports are loaded as they become ready.
+//! fails the run with the upstream's reason, once the others have been followed to their
+//! end (the ones generated are loaded by the next run without asking again). Reports are
+//! loaded as they become ready.
 
 use std::collections::VecDeque;
 use std::time::Duration;
@@ -32,7 +34,7 @@ const MAX_DAYS: u64 = 31;
 /// Rows staged per COPY while a report file is loaded.
 const STAGE_BATCH: usize = 20_000;
 /// Times an expired download URL is replaced before the run gives up.
-const URL_RENEWALS: u32 = 3;
+const URL_RENEWALS: u32 = 5;
 /// Bumped when what is asked for changes, so a job recorded by an older build is not
 /// loaded as if it held today's columns.
 const CONFIGURATION_VERSION: u32 = 1;
@@ -193,6 +195,8 @@ enum Polled {
     Again(Waiting),
     /// Downloaded and staged.
     Loaded,
+    /// The upstream could not generate it: why.
+    Failed(String),
 }
 
 /// A report being waited on.
@@ -223,6 +227,9 @@ pub(crate) async fn load(
         run.stage_started(kind.stage).await?;
     }
     let mut waiting: Vec<Waiting> = Vec::new();
+    // A failed report fails the run, but only once the others are followed to their end:
+    // none is left waiting, and the ones generated are loaded by the next run.
+    let mut failures: Vec<String> = Vec::new();
     loop {
         while waiting.len() < source.reports.in_flight {
             let Some(task) = queue.pop_front() else { break };
@@ -245,6 +252,7 @@ pub(crate) async fn load(
                 .expect("a known kind");
             match loader.poll(run, w).await? {
                 Polled::Again(still) => waiting.push(still),
+                Polled::Failed(why) => failures.push(why),
                 Polled::Loaded => {
                     loaded[k] += 1;
                     let kind = KINDS[k];
@@ -253,6 +261,9 @@ pub(crate) async fn load(
                 }
             }
         }
+    }
+    if !failures.is_empty() {
+        return Err(Error::UpstreamJob(failures.join("; ")));
     }
     for kind in KINDS {
         run.stage_completed(kind.stage, kind.entity).await?;
@@ -325,7 +336,7 @@ impl Loader<'_> {
     }
 
     /// Checks the report once: still generating (waited on again, with its next check),
-    /// ready (loaded), or failed (an error).
+    /// ready (loaded), or failed upstream (its reason).
     async fn poll(&self, run: &mut RunContext, w: Waiting) -> Result<Polled, Error> {
         let Waiting { task, job } = w;
         let (tokens, calls) = (run.tokens(), run.calls());
@@ -401,7 +412,7 @@ impl Loader<'_> {
                     task.event(&job, UpstreamReportState::Failed, reason.clone()),
                 )
                 .await?;
-                Err(Error::UpstreamJob(format!(
+                Ok(Polled::Failed(format!(
                     "report {} {} of {}..{} failed upstream: {reason}",
                     kind.report_type, job.upstream_id, task.range.0, task.range.1
                 )))
