@@ -12,6 +12,17 @@ use diesel::{QueryableByName, RunQueryDsl, sql_query};
 
 const ALL_TABLES: &[&str] = &[
     "account_row_counts",
+    "amazon_ads.ad_groups",
+    "amazon_ads.campaign_daily_metrics",
+    "amazon_ads.campaigns",
+    "amazon_ads.keywords",
+    "amazon_ads.negative_keywords",
+    "amazon_ads.product_ad_daily_metrics",
+    "amazon_ads.product_ads",
+    "amazon_ads.profiles",
+    "amazon_ads.search_term_daily_metrics",
+    "amazon_ads.targeting_daily_metrics",
+    "amazon_ads.targets",
     "api_tokens",
     "linkedin.ad_accounts",
     "linkedin.audience_demographics",
@@ -82,11 +93,11 @@ fn migrations_apply_on_an_empty_database_and_revert_cleanly() {
     assert!(db.tables().is_empty());
 
     let applied = run_migrations(&mut conn, &all_migrations()).expect("up");
-    assert_eq!(applied.len(), 11);
+    assert_eq!(applied.len(), 13);
     assert_eq!(db.tables(), ALL_TABLES);
 
     let reverted = revert_all_migrations(&mut conn, &all_migrations()).expect("down");
-    assert_eq!(reverted.len(), 11);
+    assert_eq!(reverted.len(), 13);
     assert!(db.tables().is_empty(), "left behind: {:?}", db.tables());
 
     // And up again: down.sql left nothing that blocks a re-run.
