@@ -272,7 +272,13 @@ async fn reports_asked_for_by_a_run_that_gave_up_are_waited_on_by_the_next_never
     // restatement window: two slices of each type.
     let events = start_sync(&mut second, &token, sync_request(profile)).await;
     assert_eq!(finished(&events).status(), SyncStatus::Success);
-    let range = finished(&events).run.as_ref().unwrap().date_range.clone().unwrap();
+    let range = finished(&events)
+        .run
+        .as_ref()
+        .unwrap()
+        .date_range
+        .clone()
+        .unwrap();
     let start = NaiveDate::parse_from_str(&range.start_date, "%Y-%m-%d").unwrap();
     let end = NaiveDate::parse_from_str(&range.end_date, "%Y-%m-%d").unwrap();
     assert_eq!((end - start).num_days() + 1, 42);

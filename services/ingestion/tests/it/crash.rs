@@ -1,6 +1,7 @@
 //! The ingestion binary killed with SIGKILL in the middle of a sync, then started again:
 //! the dead run ends FAILED with a reason, a new request for the account syncs it at
-//! once, and no partial data is ever visible in the warehouse.
+//! once (waiting on the upstream reports the dead run asked for, not asking again), and
+//! no partial data is ever visible in the warehouse.
 
 use std::time::Instant;
 
@@ -9,8 +10,8 @@ use adsync_linkedin_sandbox::{Faults, SandboxConfig, Size};
 use adsync_proto::auth::Scope;
 use adsync_proto::ingestion::ingestion_service_client::IngestionServiceClient;
 use adsync_proto::ingestion::{
-    DiscoverAccountsRequest, GetSyncRunRequest, StartSyncRequest, SyncStage, SyncStatus,
-    TriggerSyncRequest, WatchSyncRequest, sync_event,
+    DiscoverAccountsRequest, GetSyncRunRequest, Source, StartSyncRequest, SyncStage, SyncStatus,
+    TriggerSyncRequest, UpstreamReportState, WatchSyncRequest, sync_event,
 };
 use adsync_test_harness::ServiceProcess;
 use tonic::transport::Channel;
@@ -205,5 +206,128 @@ async fn a_sync_killed_while_merging_commits_all_or_nothing_and_the_next_request
     assert!(
         after_kill == 0 || after_kill == complete,
         "{after_kill} rows after the kill: neither nothing nor everything ({complete})"
+    );
+}
+
+#[tokio::test]
+async fn a_sync_killed_while_amazon_reports_generate_resumes_them_after_a_restart_without_asking_again()
+ {
+    // Reports take three seconds to generate: the kill lands while all are pending.
+    let stack = Stack::start_with_amazon(adsync_amazon_ads_sandbox::SandboxConfig {
+        report_pending_ms: 2_000,
+        report_processing_ms: 1_000,
+        ..Default::default()
+    })
+    .await;
+    stack.connect_amazon(adsync_proto::auth::Region::Na).await;
+    let (operator, _) = stack
+        .token("operator", &[Scope::SyncWrite, Scope::SyncRead])
+        .await;
+    let profile = IngestionServiceClient::new(stack.ingestion.channel())
+        .discover_accounts(bearer(
+            DiscoverAccountsRequest {
+                source: Source::AmazonAds as i32,
+                ..Default::default()
+            },
+            &operator,
+        ))
+        .await
+        .expect("discover")
+        .into_inner()
+        .accounts[0]
+        .account_id;
+    let flags = [
+        "--schedule-interval-secs",
+        "0",
+        "--amazon-reports-in-flight",
+        "16",
+    ];
+
+    let process = ServiceProcess::spawn(BINARY, &stack.ingestion_flags(&flags));
+    let mut ingestion = client(&process).await;
+    let run_id = ingestion
+        .trigger_sync(bearer(
+            TriggerSyncRequest {
+                account_id: profile,
+                source: Source::AmazonAds as i32,
+                force: true,
+                ..Default::default()
+            },
+            &operator,
+        ))
+        .await
+        .expect("trigger")
+        .into_inner()
+        .run_id;
+    let mut events = ingestion
+        .watch_sync(bearer(
+            WatchSyncRequest {
+                run_id: run_id.clone(),
+                after_sequence: 0,
+            },
+            &operator,
+        ))
+        .await
+        .expect("watch")
+        .into_inner();
+    // Every report is asked for and checked once (still generating): then the kill.
+    let mut pending = 0;
+    while pending < 16 {
+        let event = events
+            .message()
+            .await
+            .expect("event")
+            .expect("the run goes on")
+            .event
+            .expect("event");
+        if let Some(sync_event::Payload::Report(r)) = &event.payload {
+            pending += i32::from(r.state == UpstreamReportState::Pending as i32);
+        }
+        assert!(
+            !matches!(event.payload, Some(sync_event::Payload::RunFinished(_))),
+            "the run ended before its reports were pending"
+        );
+    }
+    process.kill();
+    let asked = stack.amazon.reports_created();
+    assert_eq!(
+        asked, 16,
+        "four report types over 95 days, four slices each"
+    );
+    assert_eq!(
+        stack.count("SELECT count(*) AS n FROM upstream_jobs WHERE state = 'pending'"),
+        16,
+        "every request was recorded before it was waited on"
+    );
+
+    let process = ServiceProcess::spawn(BINARY, &stack.ingestion_flags(&flags));
+    let mut ingestion = client(&process).await;
+    let events = adsync_e2e::start_sync(
+        &mut ingestion,
+        &operator,
+        StartSyncRequest {
+            account_id: profile,
+            source: Source::AmazonAds as i32,
+            ..Default::default()
+        },
+    )
+    .await;
+    let finished = adsync_e2e::finished(&events);
+    assert_eq!(
+        finished.status(),
+        SyncStatus::Success,
+        "{}",
+        finished.reason
+    );
+    assert_ne!(finished.run.as_ref().unwrap().run_id, run_id);
+    assert_eq!(
+        stack.amazon.reports_created(),
+        asked,
+        "the restarted sync waited on the reports already asked for"
+    );
+    assert!(
+        stack.count(&format!(
+            "SELECT count(*) AS n FROM amazon_ads.campaign_daily_metrics WHERE profile_id = {profile}"
+        )) > 0
     );
 }
