@@ -35,6 +35,20 @@ impl IngestionApi {
             if let Some(why) = unusable(&c) {
                 return Err(Error::ConnectionUnusable(why));
             }
+            if let Some(source) = only.as_ref().filter(|s| s.provider() != c.provider()) {
+                let mut v = FieldViolations::new();
+                v.add(
+                    "connection_id",
+                    format!(
+                        "connection {:?} is a {} connection; {} needs a {} connection",
+                        c.connection_id,
+                        c.provider().as_str_name(),
+                        source.proto().as_str_name(),
+                        source.provider().as_str_name()
+                    ),
+                );
+                v.into_result(DOMAIN)?;
+            }
             vec![c]
         };
 

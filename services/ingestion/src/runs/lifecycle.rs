@@ -314,6 +314,7 @@ async fn commit(ctx: &mut RunContext, source: &dyn Source) -> Result<RunRow, Err
                     source: run.source.as_str(),
                     account_id: run.account_id,
                     now,
+                    window: run.window(),
                 };
                 let reports = merge(conn, &staging, tables, target)?;
                 let mut errors = invalid;

@@ -153,6 +153,11 @@ pub(crate) async fn start(platform: &Arc<Platform>, req: SyncRequest) -> Result<
         gate::Decision::Run(account) => account,
     };
     let now = platform.clock.now();
+    if let Some(range) = req.range
+        && let Err(why) = req.source.check_range(account.today(now), range)
+    {
+        return Err(adsync_server::invalid_field(crate::error::DOMAIN, "date_range", why).into());
+    }
     let window = req.range.unwrap_or_else(|| {
         req.source
             .window(account.today(now), account.synced_through)

@@ -41,6 +41,12 @@ pub(crate) trait Source: Send + Sync + 'static {
     fn window(&self, today: NaiveDate, synced_through: Option<NaiveDate>)
     -> (NaiveDate, NaiveDate);
 
+    /// Why an explicit range cannot be synced for an account whose today is `today`
+    /// (e.g. days the upstream no longer keeps), if it cannot.
+    fn check_range(&self, _today: NaiveDate, _range: (NaiveDate, NaiveDate)) -> Result<(), String> {
+        Ok(())
+    }
+
     /// The accounts a connection (its `tokens`) reaches.
     fn discover<'a>(
         &'a self,

@@ -44,6 +44,7 @@ static ITEMS: TableSpec = TableSpec {
     sum: &[],
     account: "account_id",
     mode: MergeMode::Upsert,
+    replaces_window: None,
     entity: SyncEntity::Account,
     copy: crate::copy_fn!(stage_items::table),
 };

@@ -1,9 +1,9 @@
 //! The merge: a run's staged rows into the warehouse, table by table, parents first,
 //! inside the caller's transaction (the one that also records the run's outcome).
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use diesel::pg::PgConnection;
-use diesel::sql_types::{BigInt, Text, Timestamptz, Uuid as SqlUuid};
+use diesel::sql_types::{BigInt, Date, Text, Timestamptz, Uuid as SqlUuid};
 use diesel::{QueryableByName, RunQueryDsl, sql_query};
 
 use super::spec::TableSpec;
@@ -21,6 +21,8 @@ pub(crate) struct TableReport {
     pub(crate) unchanged: i64,
     /// Staged but their parent was not stored (recorded in sync_errors).
     pub(crate) orphans: i64,
+    /// Stored rows of the window the upstream no longer reports (counted in `written`).
+    pub(crate) removed: i64,
 }
 
 #[derive(QueryableByName)]
@@ -41,6 +43,8 @@ pub(crate) struct MergeTarget<'a> {
     pub(crate) account_id: i64,
     /// Becomes the written rows' `fetched_at` (and a history table's validity bound).
     pub(crate) now: DateTime<Utc>,
+    /// The days the run fetched, for tables that replace them.
+    pub(crate) window: Option<(NaiveDate, NaiveDate)>,
 }
 
 /// Merges every staging table of `staging` into its table, in `specs` order (parents
@@ -76,13 +80,22 @@ pub(crate) fn merge(
                 .bind::<Text, _>(target.source)
                 .execute(conn)?;
         }
+        let removed = match (spec.remove_unstaged_sql(&stage), target.window) {
+            (Some(sql), Some((start, end))) => sql_query(sql)
+                .bind::<BigInt, _>(target.account_id)
+                .bind::<Date, _>(start)
+                .bind::<Date, _>(end)
+                .execute(conn)? as i64,
+            _ => 0,
+        };
         reports.push((
             *spec,
             TableReport {
                 staged: counts.merged + counts.orphans,
-                written: counts.written,
+                written: counts.written + removed,
                 unchanged: counts.merged - counts.written,
                 orphans: counts.orphans,
+                removed,
             },
         ));
     }
@@ -164,6 +177,7 @@ mod tests {
             source: "linkedin",
             account_id: ACCOUNT,
             now,
+            window: None,
         };
         let reports = conn
             .transaction(|conn| {
@@ -227,7 +241,8 @@ mod tests {
                 staged: 3,
                 written: 3,
                 unchanged: 0,
-                orphans: 0
+                orphans: 0,
+                removed: 0
             }
         );
         assert_eq!(first["campaigns"].written, 2);
@@ -262,7 +277,8 @@ mod tests {
                 staged: 3,
                 written: 1,
                 unchanged: 2,
-                orphans: 0
+                orphans: 0,
+                removed: 0
             }
         );
         let after = times(&mut conn, metric_times);
@@ -326,6 +342,7 @@ mod tests {
                 source: "linkedin",
                 account_id: ACCOUNT,
                 now: Utc::now(),
+                window: None,
             };
             conn.transaction(|conn| merge(conn, &staging, tables::ALL, target))
                 .unwrap()
@@ -339,7 +356,8 @@ mod tests {
                 staged: 2,
                 written: 1,
                 unchanged: 0,
-                orphans: 1
+                orphans: 1,
+                removed: 0
             }
         );
         assert_eq!(report["audience_demographics"].written, 1);
@@ -395,6 +413,7 @@ mod tests {
             source: "linkedin",
             account_id: ACCOUNT,
             now: Utc::now(),
+            window: None,
         };
         let failed: diesel::QueryResult<()> = conn.transaction(|conn| {
             merge(conn, &staging, tables::ALL, target)?;
@@ -438,6 +457,7 @@ mod tests {
             valid_from: "valid_from",
             valid_to: "valid_to",
         },
+        replaces_window: None,
         entity: adsync_proto::ingestion::SyncEntity::Account,
         copy: crate::copy_fn!(stage_prices::table),
     };
@@ -476,6 +496,7 @@ mod tests {
                 source: "linkedin",
                 account_id: ACCOUNT,
                 now,
+                window: None,
             };
             conn.transaction(|conn| merge(conn, &staging, specs, target))
                 .unwrap()

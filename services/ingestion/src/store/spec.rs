@@ -66,6 +66,9 @@ pub(crate) struct TableSpec {
     /// the syncing account's stored rows only, not with every account's.
     pub(crate) account: &'static str,
     pub(crate) mode: MergeMode,
+    /// The date column, when the run's staged rows are the whole truth of its window:
+    /// the account's stored rows dated in the window that were not staged are removed.
+    pub(crate) replaces_window: Option<&'static str>,
     /// The entity whose written / unchanged / invalid counts this table's merge gives.
     pub(crate) entity: SyncEntity,
     pub(crate) copy: CopyFn,
@@ -253,6 +256,24 @@ impl TableSpec {
             orphans = self.orphans_sql(stage),
         );
         vec![close, open]
+    }
+
+    /// Removes the account's (`$1`) rows dated `$2..=$3` whose key `stage` does not hold,
+    /// for a table that replaces the run's window.
+    pub(crate) fn remove_unstaged_sql(&self, stage: &str) -> Option<String> {
+        let date = self.replaces_window?;
+        let same_key = self
+            .key
+            .iter()
+            .map(|k| format!("s.{k} = t.{k}"))
+            .collect::<Vec<_>>()
+            .join(" AND ");
+        Some(format!(
+            "DELETE FROM {table} t WHERE t.{account} = $1 AND t.{date} BETWEEN $2 AND $3 \
+             AND NOT EXISTS (SELECT 1 FROM {stage} s WHERE {same_key})",
+            table = self.table,
+            account = self.account,
+        ))
     }
 
     /// Records every orphan of `stage` as a sync error of run `$1` (account `$2`,

@@ -185,6 +185,25 @@ impl crate::sources::Source for AmazonAdsSource {
         )
     }
 
+    fn check_range(
+        &self,
+        today: NaiveDate,
+        (start, end): (NaiveDate, NaiveDate),
+    ) -> Result<(), String> {
+        let earliest = today - Days::new(RETENTION_DAYS);
+        if start < earliest {
+            return Err(format!(
+                "start_date {start} is before Amazon's {RETENTION_DAYS}-day retention: the earliest day is {earliest} (the profile's today is {today})"
+            ));
+        }
+        if end > today {
+            return Err(format!(
+                "end_date {end} is after the profile's today ({today}, in its time zone)"
+            ));
+        }
+        Ok(())
+    }
+
     fn discover<'a>(
         &'a self,
         tokens: &'a dyn TokenSource,

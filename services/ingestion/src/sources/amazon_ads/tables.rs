@@ -1,7 +1,9 @@
 //! Amazon Ads' warehouse tables (schema `amazon_ads`): how each is merged, its staging
 //! table as Diesel sees it (COPY needs a declared table), and how parsed records are
 //! encoded into staging rows. Generated rows follow each spec's column order (key, then
-//! data); a test checks the declarations agree.
+//! data); a test checks the declarations agree. A report is the whole truth of the days
+//! it covers, so the daily tables replace the run's window: a stored row the new reports
+//! no longer hold (a search term whose clicks were restated away) is removed.
 
 use adsync_proto::ingestion::SyncEntity;
 
@@ -28,6 +30,7 @@ pub(crate) const PROFILES: TableSpec = TableSpec {
     sum: &[],
     account: "id",
     mode: MergeMode::Upsert,
+    replaces_window: None,
     entity: SyncEntity::Profile,
     copy: crate::copy_fn!(stage::stage_profiles::table),
 };
@@ -57,6 +60,7 @@ pub(crate) const CAMPAIGNS: TableSpec = TableSpec {
     sum: &[],
     account: "profile_id",
     mode: MergeMode::Upsert,
+    replaces_window: None,
     entity: SyncEntity::Campaign,
     copy: crate::copy_fn!(stage::stage_campaigns::table),
 };
@@ -74,6 +78,7 @@ pub(crate) const AD_GROUPS: TableSpec = TableSpec {
     sum: &[],
     account: "profile_id",
     mode: MergeMode::Upsert,
+    replaces_window: None,
     entity: SyncEntity::AdGroup,
     copy: crate::copy_fn!(stage::stage_ad_groups::table),
 };
@@ -99,6 +104,7 @@ pub(crate) const KEYWORDS: TableSpec = TableSpec {
     sum: &[],
     account: "profile_id",
     mode: MergeMode::Upsert,
+    replaces_window: None,
     entity: SyncEntity::Keyword,
     copy: crate::copy_fn!(stage::stage_keywords::table),
 };
@@ -123,6 +129,7 @@ pub(crate) const NEGATIVE_KEYWORDS: TableSpec = TableSpec {
     sum: &[],
     account: "profile_id",
     mode: MergeMode::Upsert,
+    replaces_window: None,
     entity: SyncEntity::NegativeKeyword,
     copy: crate::copy_fn!(stage::stage_negative_keywords::table),
 };
@@ -149,6 +156,7 @@ pub(crate) const TARGETS: TableSpec = TableSpec {
     sum: &[],
     account: "profile_id",
     mode: MergeMode::Upsert,
+    replaces_window: None,
     entity: SyncEntity::Target,
     copy: crate::copy_fn!(stage::stage_targets::table),
 };
@@ -173,6 +181,7 @@ pub(crate) const PRODUCT_ADS: TableSpec = TableSpec {
     sum: &[],
     account: "profile_id",
     mode: MergeMode::Upsert,
+    replaces_window: None,
     entity: SyncEntity::ProductAd,
     copy: crate::copy_fn!(stage::stage_product_ads::table),
 };
@@ -206,6 +215,7 @@ pub(crate) const CAMPAIGN_METRICS: TableSpec = TableSpec {
     sum: &[],
     account: "profile_id",
     mode: MergeMode::Upsert,
+    replaces_window: Some("date"),
     entity: SyncEntity::CampaignDailyMetric,
     copy: crate::copy_fn!(stage::stage_campaign_daily_metrics::table),
 };
@@ -247,6 +257,7 @@ pub(crate) const TARGETING_METRICS: TableSpec = TableSpec {
     sum: &[],
     account: "profile_id",
     mode: MergeMode::Upsert,
+    replaces_window: Some("date"),
     entity: SyncEntity::TargetingDailyMetric,
     copy: crate::copy_fn!(stage::stage_targeting_daily_metrics::table),
 };
@@ -288,6 +299,7 @@ pub(crate) const SEARCH_TERM_METRICS: TableSpec = TableSpec {
     sum: &[],
     account: "profile_id",
     mode: MergeMode::Upsert,
+    replaces_window: Some("date"),
     entity: SyncEntity::SearchTermDailyMetric,
     copy: crate::copy_fn!(stage::stage_search_term_daily_metrics::table),
 };
@@ -323,6 +335,7 @@ pub(crate) const PRODUCT_AD_METRICS: TableSpec = TableSpec {
     sum: &[],
     account: "profile_id",
     mode: MergeMode::Upsert,
+    replaces_window: Some("date"),
     entity: SyncEntity::ProductAdDailyMetric,
     copy: crate::copy_fn!(stage::stage_product_ad_daily_metrics::table),
 };

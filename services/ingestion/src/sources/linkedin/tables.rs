@@ -24,6 +24,7 @@ pub(crate) const ACCOUNTS: TableSpec = TableSpec {
     sum: &[],
     account: "id",
     mode: MergeMode::Upsert,
+    replaces_window: None,
     entity: SyncEntity::Account,
     copy: crate::copy_fn!(stage::stage_ad_accounts::table),
 };
@@ -51,6 +52,7 @@ pub(crate) const CAMPAIGN_GROUPS: TableSpec = TableSpec {
     sum: &[],
     account: "account_id",
     mode: MergeMode::Upsert,
+    replaces_window: None,
     entity: SyncEntity::CampaignGroup,
     copy: crate::copy_fn!(stage::stage_campaign_groups::table),
 };
@@ -91,6 +93,7 @@ pub(crate) const CAMPAIGNS: TableSpec = TableSpec {
     sum: &[],
     account: "account_id",
     mode: MergeMode::Upsert,
+    replaces_window: None,
     entity: SyncEntity::Campaign,
     copy: crate::copy_fn!(stage::stage_campaigns::table),
 };
@@ -118,6 +121,7 @@ pub(crate) const CREATIVES: TableSpec = TableSpec {
     sum: &[],
     account: "account_id",
     mode: MergeMode::Upsert,
+    replaces_window: None,
     entity: SyncEntity::Creative,
     copy: crate::copy_fn!(stage::stage_creatives::table),
 };
@@ -149,6 +153,7 @@ pub(crate) const CAMPAIGN_METRICS: TableSpec = TableSpec {
     sum: &[],
     account: "account_id",
     mode: MergeMode::Upsert,
+    replaces_window: None,
     entity: SyncEntity::CampaignDailyMetric,
     copy: crate::copy_fn!(stage::stage_campaign_daily_metrics::table),
 };
@@ -181,6 +186,7 @@ pub(crate) const CREATIVE_METRICS: TableSpec = TableSpec {
     sum: &[],
     account: "account_id",
     mode: MergeMode::Upsert,
+    replaces_window: None,
     entity: SyncEntity::CreativeDailyMetric,
     copy: crate::copy_fn!(stage::stage_creative_daily_metrics::table),
 };
@@ -198,6 +204,7 @@ pub(crate) const DEMOGRAPHICS: TableSpec = TableSpec {
     sum: &["impressions", "clicks", "cost"],
     account: "account_id",
     mode: MergeMode::Upsert,
+    replaces_window: None,
     entity: SyncEntity::Demographic,
     copy: crate::copy_fn!(stage::stage_audience_demographics::table),
 };
