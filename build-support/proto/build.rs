@@ -5,6 +5,8 @@ use std::path::PathBuf;
 const PROTOS: &[&str] = &[
     "adsync/auth/v1/auth_service.proto",
     "adsync/ingestion/v1/ingestion_service.proto",
+    "adsync/reporting/v1/common.proto",
+    "adsync/reporting/v1/amazon_ads.proto",
     "adsync/reporting/v1/reporting_service.proto",
 ];
 

@@ -77,6 +77,29 @@ impl Decimal {
         })
     }
 
+    /// `self` × `multiplier` / `other` to `places` decimals, rounded half away from zero:
+    /// a ratio of two amounts (ACoS, ROAS). `None` when `other` is 0.
+    pub(crate) fn ratio(
+        &self,
+        other: &Decimal,
+        multiplier: i64,
+        places: u32,
+    ) -> Option<Result<String, OutOfRange>> {
+        if other.units == 0 {
+            return None;
+        }
+        let num = pow10(other.scale + places).and_then(|p| {
+            self.units
+                .checked_mul(i128::from(multiplier))?
+                .checked_mul(p)
+        });
+        let den = pow10(self.scale).and_then(|p| other.units.checked_mul(p));
+        Some(match (num, den) {
+            (Some(num), Some(den)) => Ok(fixed(round_div(num, den), places)),
+            _ => Err(OutOfRange),
+        })
+    }
+
     /// Plain notation without trailing zeros: "19.91833", "12", "0", "-3.1".
     pub(crate) fn plain(&self) -> String {
         let (mut units, mut scale) = (self.units, self.scale);
@@ -237,6 +260,25 @@ mod tests {
 
     fn dec(units: i128, scale: u32) -> Decimal {
         Decimal { units, scale }
+    }
+
+    #[test]
+    fn ratios_of_two_amounts_are_exact_and_rounded_half_away_from_zero() {
+        // ACoS: 12.50 spent for 50.0 of sales = 25.0000 %.
+        assert_eq!(
+            dec(1250, 2).ratio(&dec(500, 1), 100, 4).unwrap().unwrap(),
+            "25.0000"
+        );
+        // ROAS: 10 of sales for 3 spent = 3.3333.
+        assert_eq!(
+            dec(10, 0).ratio(&dec(3, 0), 1, 4).unwrap().unwrap(),
+            "3.3333"
+        );
+        assert_eq!(
+            dec(2, 0).ratio(&dec(3, 0), 1, 4).unwrap().unwrap(),
+            "0.6667"
+        );
+        assert!(dec(1, 0).ratio(&dec(0, 2), 1, 4).is_none());
     }
 
     #[test]

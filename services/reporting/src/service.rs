@@ -45,6 +45,42 @@ pub(crate) const METHOD_SCOPES: MethodScopes = &[
         "/adsync.reporting.v1.ReportingService/GetSyncStatus",
         &[Scope::ReportsRead],
     ),
+    (
+        "/adsync.reporting.v1.ReportingService/ListAmazonProfiles",
+        &[Scope::ReportsRead],
+    ),
+    (
+        "/adsync.reporting.v1.ReportingService/ListAmazonCampaigns",
+        &[Scope::ReportsRead],
+    ),
+    (
+        "/adsync.reporting.v1.ReportingService/ListAmazonAdGroups",
+        &[Scope::ReportsRead],
+    ),
+    (
+        "/adsync.reporting.v1.ReportingService/ListAmazonTargetings",
+        &[Scope::ReportsRead],
+    ),
+    (
+        "/adsync.reporting.v1.ReportingService/GetAmazonMetrics",
+        &[Scope::ReportsRead],
+    ),
+    (
+        "/adsync.reporting.v1.ReportingService/ListAmazonSearchTerms",
+        &[Scope::ReportsRead],
+    ),
+    (
+        "/adsync.reporting.v1.ReportingService/AuditAmazonWaste",
+        &[Scope::ReportsRead],
+    ),
+    (
+        "/adsync.reporting.v1.ReportingService/AuditAmazonHarvest",
+        &[Scope::ReportsRead],
+    ),
+    (
+        "/adsync.reporting.v1.ReportingService/GetDailySpend",
+        &[Scope::ReportsRead],
+    ),
 ];
 
 /// Implements `adsync.reporting.v1.ReportingService`: read-only queries of the warehouse.
@@ -128,6 +164,78 @@ impl ReportingService for ReportingApi {
     ) -> Result<Response<GetSyncStatusResponse>, Status> {
         Ok(Response::new(
             ReportingApi::get_sync_status(self, request.into_inner()).await?,
+        ))
+    }
+    async fn list_amazon_profiles(
+        &self,
+        request: Request<ListAmazonProfilesRequest>,
+    ) -> Result<Response<ListAmazonProfilesResponse>, Status> {
+        Ok(Response::new(
+            ReportingApi::list_amazon_profiles(self, request.into_inner()).await?,
+        ))
+    }
+    async fn list_amazon_campaigns(
+        &self,
+        request: Request<ListAmazonCampaignsRequest>,
+    ) -> Result<Response<ListAmazonCampaignsResponse>, Status> {
+        Ok(Response::new(
+            ReportingApi::list_amazon_campaigns(self, request.into_inner()).await?,
+        ))
+    }
+    async fn list_amazon_ad_groups(
+        &self,
+        request: Request<ListAmazonAdGroupsRequest>,
+    ) -> Result<Response<ListAmazonAdGroupsResponse>, Status> {
+        Ok(Response::new(
+            ReportingApi::list_amazon_ad_groups(self, request.into_inner()).await?,
+        ))
+    }
+    async fn list_amazon_targetings(
+        &self,
+        request: Request<ListAmazonTargetingsRequest>,
+    ) -> Result<Response<ListAmazonTargetingsResponse>, Status> {
+        Ok(Response::new(
+            ReportingApi::list_amazon_targetings(self, request.into_inner()).await?,
+        ))
+    }
+    async fn get_amazon_metrics(
+        &self,
+        request: Request<GetAmazonMetricsRequest>,
+    ) -> Result<Response<GetAmazonMetricsResponse>, Status> {
+        Ok(Response::new(
+            ReportingApi::get_amazon_metrics(self, request.into_inner()).await?,
+        ))
+    }
+    async fn list_amazon_search_terms(
+        &self,
+        request: Request<ListAmazonSearchTermsRequest>,
+    ) -> Result<Response<ListAmazonSearchTermsResponse>, Status> {
+        Ok(Response::new(
+            ReportingApi::list_amazon_search_terms(self, request.into_inner()).await?,
+        ))
+    }
+    async fn audit_amazon_waste(
+        &self,
+        request: Request<AuditAmazonWasteRequest>,
+    ) -> Result<Response<AuditAmazonWasteResponse>, Status> {
+        Ok(Response::new(
+            ReportingApi::audit_amazon_waste(self, request.into_inner()).await?,
+        ))
+    }
+    async fn audit_amazon_harvest(
+        &self,
+        request: Request<AuditAmazonHarvestRequest>,
+    ) -> Result<Response<AuditAmazonHarvestResponse>, Status> {
+        Ok(Response::new(
+            ReportingApi::audit_amazon_harvest(self, request.into_inner()).await?,
+        ))
+    }
+    async fn get_daily_spend(
+        &self,
+        request: Request<GetDailySpendRequest>,
+    ) -> Result<Response<GetDailySpendResponse>, Status> {
+        Ok(Response::new(
+            ReportingApi::get_daily_spend(self, request.into_inner()).await?,
         ))
     }
 }

@@ -1,6 +1,7 @@
 //! adsync end-to-end tests: one binary, one module per concern.
 
 mod amazon_ads;
+mod amazon_reporting;
 mod auth_layer;
 mod discovery;
 mod foundation;

@@ -30,7 +30,7 @@ pub(crate) enum Grain {
 }
 
 impl Grain {
-    fn parse(raw: i32, v: &mut FieldViolations) -> Grain {
+    pub(crate) fn parse(raw: i32, v: &mut FieldViolations) -> Grain {
         match Granularity::try_from(raw) {
             Ok(Granularity::Unspecified | Granularity::Day) => Grain::Day,
             Ok(Granularity::Week) => Grain::Week,
@@ -43,7 +43,7 @@ impl Grain {
     }
 
     /// The first day of the period holding `d`.
-    fn start(self, d: NaiveDate) -> NaiveDate {
+    pub(crate) fn start(self, d: NaiveDate) -> NaiveDate {
         match self {
             Grain::Day => d,
             Grain::Week => d - Days::new(u64::from(d.weekday().num_days_from_monday())),
@@ -63,14 +63,14 @@ impl Grain {
 
 /// One period of a series: the key the days are grouped by (the period's own start) and
 /// its first and last day, both clipped to the range, as the reply prints them.
-struct Period {
-    key: NaiveDate,
-    first: String,
-    last: String,
+pub(crate) struct Period {
+    pub(crate) key: NaiveDate,
+    pub(crate) first: String,
+    pub(crate) last: String,
 }
 
 /// The periods of `range`, in order.
-fn periods(range: DateRange, grain: Grain) -> Vec<Period> {
+pub(crate) fn periods(range: DateRange, grain: Grain) -> Vec<Period> {
     let mut out = Vec::new();
     let mut start = grain.start(range.start);
     while start <= range.end {

@@ -62,6 +62,18 @@ impl FieldViolations {
         self.violations.is_empty()
     }
 
+    /// Adds `other`'s violations with `prefix` before each field (`period.` + `start_date`),
+    /// for a nested message checked on its own.
+    pub fn extend_prefixed(&mut self, prefix: &str, other: FieldViolations) -> &mut Self {
+        self.violations.extend(
+            other
+                .violations
+                .into_iter()
+                .map(|(f, d)| (format!("{prefix}{f}"), d)),
+        );
+        self
+    }
+
     /// `Ok` when nothing was wrong; otherwise INVALID_ARGUMENT with a `BadRequest` and an
     /// `ErrorInfo` (reason `INVALID_ARGUMENT`) in `domain`.
     pub fn into_result(self, domain: &str) -> Result<(), Status> {

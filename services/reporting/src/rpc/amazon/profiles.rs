@@ -1,0 +1,84 @@
+//! ListAmazonProfiles: the synced Amazon Ads profiles, keyset pages by id.
+
+use adsync_proto::reporting::{
+    AmazonProfile, ListAmazonProfilesRequest, ListAmazonProfilesResponse,
+};
+use adsync_server::FieldViolations;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Text};
+
+use crate::error::{DOMAIN, Error};
+use crate::request::IdPage;
+use crate::service::ReportingApi;
+
+#[derive(QueryableByName)]
+struct ProfileRow {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = Text)]
+    region: String,
+    #[diesel(sql_type = Text)]
+    country_code: String,
+    #[diesel(sql_type = Text)]
+    currency_code: String,
+    #[diesel(sql_type = Text)]
+    time_zone: String,
+    #[diesel(sql_type = Text)]
+    marketplace_id: String,
+    #[diesel(sql_type = Text)]
+    account_id: String,
+    #[diesel(sql_type = Text)]
+    account_type: String,
+    #[diesel(sql_type = Text)]
+    account_name: String,
+}
+
+impl ReportingApi {
+    pub(crate) async fn list_amazon_profiles(
+        &self,
+        req: ListAmazonProfilesRequest,
+    ) -> Result<ListAmazonProfilesResponse, Error> {
+        let mut v = FieldViolations::new();
+        let page = IdPage::parse(
+            "ListAmazonProfiles",
+            String::new(),
+            req.page_size,
+            &req.page_token,
+            &mut v,
+        );
+        v.into_result(DOMAIN)?;
+        let (after, limit) = (page.after, page.limit());
+        let mut rows: Vec<ProfileRow> = self
+            .db
+            .run(move |conn| {
+                diesel::sql_query(
+                    "SELECT id, region, country_code, currency_code, time_zone, marketplace_id, \
+                            account_id, account_type, account_name \
+                     FROM amazon_ads.profiles WHERE id > $1 ORDER BY id LIMIT $2",
+                )
+                .bind::<BigInt, _>(after)
+                .bind::<BigInt, _>(limit)
+                .load(conn)
+                .map_err(Error::from)
+            })
+            .await?;
+        let next_page_token = page.finish(&mut rows, |r| r.id);
+        Ok(ListAmazonProfilesResponse {
+            profiles: rows
+                .into_iter()
+                .map(|r| AmazonProfile {
+                    profile_id: r.id,
+                    region: r.region,
+                    country_code: r.country_code,
+                    currency_code: r.currency_code,
+                    time_zone: r.time_zone,
+                    marketplace_id: r.marketplace_id,
+                    account_id: r.account_id,
+                    account_type: r.account_type,
+                    account_name: r.account_name,
+                })
+                .collect(),
+            next_page_token,
+        })
+    }
+}
