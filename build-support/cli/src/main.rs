@@ -38,12 +38,14 @@ struct Cli {
 
 #[derive(Debug, clap::Subcommand)]
 enum Command {
-    /// Connect a LinkedIn member through OAuth.
+    /// Connect a LinkedIn member or an Amazon Ads advertiser through OAuth.
     Connect(connect::Args),
-    /// The LinkedIn connections and the health of their tokens.
+    /// The connections and the health of their tokens.
     Connections,
-    /// The ad accounts the connections can reach.
-    Accounts,
+    /// The accounts the connections can reach: LinkedIn ad accounts, Amazon Ads profiles.
+    Accounts(sync::AccountsArgs),
+    /// The Amazon Ads profiles the connections can reach (`accounts --source amazon-ads`).
+    Profiles,
     /// Sync accounts, showing each stage's progress as it happens.
     Sync(sync::SyncArgs),
     /// Follow a run's events (replayed from the start, then live) until it ends.
@@ -63,7 +65,8 @@ async fn run(cli: Cli) -> Outcome {
     match cli.command {
         Command::Connect(args) => connect::connect(endpoints, args, json).await,
         Command::Connections => connect::connections(endpoints, json).await,
-        Command::Accounts => sync::accounts(endpoints, json).await,
+        Command::Accounts(args) => sync::accounts(endpoints, args, json).await,
+        Command::Profiles => sync::accounts(endpoints, sync::AccountsArgs::amazon(), json).await,
         Command::Sync(args) => sync::sync(endpoints, args, json).await,
         Command::Watch(args) => sync::watch(endpoints, args, json).await,
         Command::Runs(args) => sync::runs(endpoints, args, json).await,

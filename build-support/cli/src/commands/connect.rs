@@ -1,10 +1,10 @@
-//! `adsync connect` and `adsync connections`: link a LinkedIn member to adsync through
-//! OAuth, and list the links.
+//! `adsync connect` and `adsync connections`: link a LinkedIn member or an Amazon Ads
+//! advertiser to adsync through OAuth, and list the links.
 
 use std::io::BufRead;
 
 use adsync_proto::auth::{
-    CompleteAuthorizationRequest, ConnectionHealth, ListConnectionsRequest,
+    CompleteAuthorizationRequest, ConnectionHealth, ListConnectionsRequest, Provider, Region,
     StartAuthorizationRequest,
 };
 
@@ -12,11 +12,33 @@ use crate::endpoints::Endpoints;
 use crate::failure::{Failure, Outcome};
 use crate::output::{Table, json, print_json, time};
 
+/// An upstream adsync signs in to.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub(crate) enum ProviderArg {
+    Linkedin,
+    AmazonAds,
+}
+
+/// An Amazon Ads region.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub(crate) enum RegionArg {
+    Na,
+    Eu,
+    Fe,
+}
+
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
     /// A name for the connection, e.g. the member's or team's.
     #[arg(long, default_value = "")]
     name: String,
+    /// Whose sign-in: a LinkedIn member or an Amazon Ads advertiser.
+    #[arg(long, value_enum, default_value = "linkedin")]
+    provider: ProviderArg,
+    /// Amazon Ads only: where the advertiser's accounts are (each region signs in on its
+    /// own page).
+    #[arg(long, value_enum, required_if_eq("provider", "amazon-ads"))]
+    region: Option<RegionArg>,
     /// The URL the browser was redirected to after approving (it carries `code` and
     /// `state`). Without it: a local upstream (the sandbox) is approved automatically; for
     /// LinkedIn the URL to open is printed and the redirected URL is read from stdin.
@@ -30,6 +52,16 @@ pub(crate) async fn connect(endpoints: &Endpoints, args: Args, as_json: bool) ->
     let started = auth
         .start_authorization(token.request(StartAuthorizationRequest {
             display_name: args.name,
+            provider: match args.provider {
+                ProviderArg::Linkedin => Provider::Linkedin,
+                ProviderArg::AmazonAds => Provider::AmazonAds,
+            } as i32,
+            region: match args.region {
+                None => Region::Unspecified,
+                Some(RegionArg::Na) => Region::Na,
+                Some(RegionArg::Eu) => Region::Eu,
+                Some(RegionArg::Fe) => Region::Fe,
+            } as i32,
             ..Default::default()
         }))
         .await?
@@ -140,6 +172,7 @@ pub(crate) async fn connections(endpoints: &Endpoints, as_json: bool) -> Outcome
     let mut table = Table::new(&[
         "connection",
         "name",
+        "provider",
         "health",
         "access token until",
         "refresh token until",
@@ -149,6 +182,7 @@ pub(crate) async fn connections(endpoints: &Endpoints, as_json: bool) -> Outcome
         table.row(vec![
             c.connection_id.clone(),
             c.display_name.clone(),
+            provider_name(c.provider, c.region),
             ConnectionHealth::try_from(c.health)
                 .map(|h| {
                     h.as_str_name()
@@ -163,4 +197,22 @@ pub(crate) async fn connections(endpoints: &Endpoints, as_json: bool) -> Outcome
     }
     table.print();
     Ok(())
+}
+
+/// `linkedin`, or `amazon_ads/eu`.
+fn provider_name(provider: i32, region: i32) -> String {
+    let provider = Provider::try_from(provider)
+        .map(|p| {
+            p.as_str_name()
+                .trim_start_matches("PROVIDER_")
+                .to_lowercase()
+        })
+        .unwrap_or_default();
+    match Region::try_from(region) {
+        Ok(Region::Unspecified) | Err(_) => provider,
+        Ok(r) => format!(
+            "{provider}/{}",
+            r.as_str_name().trim_start_matches("REGION_").to_lowercase()
+        ),
+    }
 }

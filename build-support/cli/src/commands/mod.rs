@@ -1,5 +1,6 @@
 //! One module per group of commands.
 
+pub(crate) mod amazon_report;
 pub(crate) mod connect;
 pub(crate) mod report;
 pub(crate) mod sync;

@@ -27,6 +27,12 @@ pub(crate) enum Report {
     Audit(AuditArgs),
     /// Per account: last run, data age against the freshness TTL, row counts.
     Status(StatusArgs),
+    /// Amazon Ads: profiles, campaigns, ad groups, keywords, search terms, series, audits.
+    #[command(subcommand)]
+    Amazon(super::amazon_report::AmazonReport),
+    /// Spend, clicks and conversions per day across LinkedIn and Amazon Ads accounts, per
+    /// currency.
+    DailySpend(super::amazon_report::DailySpendArgs),
 }
 
 /// A date range; both ends default to the 30 days up to yesterday (UTC).
@@ -41,7 +47,7 @@ pub(crate) struct Range {
 }
 
 impl Range {
-    fn dates(&self) -> (String, String) {
+    pub(crate) fn dates(&self) -> (String, String) {
         let yesterday = Utc::now().date_naive() - Days::new(1);
         let to = self.to.clone().unwrap_or_else(|| yesterday.to_string());
         let from = self
@@ -152,6 +158,12 @@ pub(crate) async fn report(endpoints: &Endpoints, report: Report, as_json: bool)
         Report::Demographics(args) => demographics(&mut client, &token, args, as_json).await,
         Report::Audit(args) => audit(&mut client, &token, args, as_json).await,
         Report::Status(args) => status(&mut client, &token, args, as_json).await,
+        Report::Amazon(report) => {
+            super::amazon_report::report(&mut client, &token, report, as_json).await
+        }
+        Report::DailySpend(args) => {
+            super::amazon_report::daily_spend(&mut client, &token, args, as_json).await
+        }
     }
 }
 

@@ -1,7 +1,7 @@
 //! `adsync accounts`, `adsync sync`, `adsync watch` and `adsync runs`: the ingestion side.
 
 use adsync_proto::ingestion::{
-    DateRange, DiscoverAccountsRequest, ListSyncRunsRequest, StartSyncRequest, SyncStatus,
+    DateRange, DiscoverAccountsRequest, ListSyncRunsRequest, Source, StartSyncRequest, SyncStatus,
     SyncTrigger, WatchSyncRequest,
 };
 
@@ -10,11 +10,55 @@ use crate::failure::{Failure, Outcome};
 use crate::output::{Table, json, print_json, time};
 use crate::progress::{Mode, Progress, status_name, trigger_name};
 
+/// A source adsync syncs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum SourceArg {
+    Linkedin,
+    AmazonAds,
+}
+
+impl SourceArg {
+    pub(crate) fn proto(self) -> Source {
+        match self {
+            SourceArg::Linkedin => Source::Linkedin,
+            SourceArg::AmazonAds => Source::AmazonAds,
+        }
+    }
+}
+
+/// A source's name in tables: `linkedin`, `amazon_ads`.
+pub(crate) fn source_name(source: i32) -> String {
+    Source::try_from(source)
+        .map(|s| s.as_str_name().trim_start_matches("SOURCE_").to_lowercase())
+        .unwrap_or_default()
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct AccountsArgs {
+    /// Only this source's accounts (LinkedIn ad accounts, Amazon Ads profiles).
+    #[arg(long, value_enum)]
+    source: Option<SourceArg>,
+}
+
+impl AccountsArgs {
+    /// The Amazon Ads profiles.
+    pub(crate) fn amazon() -> AccountsArgs {
+        AccountsArgs {
+            source: Some(SourceArg::AmazonAds),
+        }
+    }
+}
+
 #[derive(Debug, clap::Args)]
 pub(crate) struct SyncArgs {
-    /// The accounts to sync (repeat the flag); every discovered account when absent.
+    /// The accounts to sync (repeat the flag), of `--source`; every discovered account
+    /// (of `--source`, when given) when absent.
     #[arg(long = "account")]
     accounts: Vec<i64>,
+    /// Whose accounts: LinkedIn ad accounts (the default with --account) or Amazon Ads
+    /// profiles.
+    #[arg(long, value_enum)]
+    source: Option<SourceArg>,
     /// Sync as the scheduler does: skipped when the last successful sync is younger than
     /// the freshness TTL. Without it the sync is ON_DEMAND and always runs.
     #[arg(long, conflicts_with = "force")]
@@ -30,12 +74,15 @@ pub(crate) struct SyncArgs {
     to: Option<String>,
 }
 
-pub(crate) async fn accounts(endpoints: &Endpoints, as_json: bool) -> Outcome {
+pub(crate) async fn accounts(endpoints: &Endpoints, args: AccountsArgs, as_json: bool) -> Outcome {
     let token = endpoints.token()?;
     let found = endpoints
         .ingestion()
         .await?
-        .discover_accounts(token.request(DiscoverAccountsRequest::default()))
+        .discover_accounts(token.request(DiscoverAccountsRequest {
+            source: args.source.map_or(Source::Unspecified, SourceArg::proto) as i32,
+            ..Default::default()
+        }))
         .await?
         .into_inner();
     if as_json {
@@ -45,9 +92,17 @@ pub(crate) async fn accounts(endpoints: &Endpoints, as_json: bool) -> Outcome {
         ));
         return Ok(());
     }
-    let mut table = Table::new(&["account", "name", "status", "connection", "last success"]);
+    let mut table = Table::new(&[
+        "source",
+        "account",
+        "name",
+        "status",
+        "connection",
+        "last success",
+    ]);
     for a in &found.accounts {
         table.row(vec![
+            source_name(a.source),
             a.account_id.to_string(),
             a.name.clone(),
             a.status.clone(),
@@ -62,25 +117,28 @@ pub(crate) async fn accounts(endpoints: &Endpoints, as_json: bool) -> Outcome {
 pub(crate) async fn sync(endpoints: &Endpoints, args: SyncArgs, as_json: bool) -> Outcome {
     let token = endpoints.token()?;
     let mut ingestion = endpoints.ingestion().await?;
-    let accounts = if args.accounts.is_empty() {
+    let accounts: Vec<(i32, i64)> = if args.accounts.is_empty() {
         let found = ingestion
-            .discover_accounts(token.request(DiscoverAccountsRequest::default()))
+            .discover_accounts(token.request(DiscoverAccountsRequest {
+                source: args.source.map_or(Source::Unspecified, SourceArg::proto) as i32,
+                ..Default::default()
+            }))
             .await?
             .into_inner()
             .accounts;
         if found.is_empty() {
             return Err(Failure::Usage(
-                "no ad account is reachable: connect a LinkedIn member first (adsync connect)"
-                    .to_owned(),
+                "no account is reachable: connect first (adsync connect)".to_owned(),
             ));
         }
         // An account reachable through several connections is listed once per connection.
-        let mut ids: Vec<i64> = found.iter().map(|a| a.account_id).collect();
+        let mut ids: Vec<(i32, i64)> = found.iter().map(|a| (a.source, a.account_id)).collect();
         ids.sort_unstable();
         ids.dedup();
         ids
     } else {
-        args.accounts.clone()
+        let source = args.source.unwrap_or(SourceArg::Linkedin).proto() as i32;
+        args.accounts.iter().map(|a| (source, *a)).collect()
     };
     let trigger = if args.scheduled {
         SyncTrigger::Scheduled
@@ -96,15 +154,14 @@ pub(crate) async fn sync(endpoints: &Endpoints, args: SyncArgs, as_json: bool) -
         });
     let mode = Mode::pick(as_json);
     let mut failed = Vec::new();
-    for account in accounts {
+    for (source, account) in accounts {
         let mut events = ingestion
             .start_sync(token.request(StartSyncRequest {
                 account_id: account,
+                source,
                 trigger: trigger as i32,
                 force: args.force,
                 date_range: date_range.clone(),
-                // Unspecified: LinkedIn, the one source so far.
-                ..Default::default()
             }))
             .await?
             .into_inner();
