@@ -88,6 +88,11 @@ async fn the_readme_grpcurl_recipes_run_as_written_against_the_stack() {
         "\"series\"",
         "\"segments\"",
         "\"token\": \"adsync_",
+        "\"provider\": \"PROVIDER_AMAZON_ADS\"",
+        "UPSTREAM_REPORT_STATE_LOADED",
+        "\"acosPercent\"",
+        "\"searchTerms\"",
+        "\"days\"",
     ] {
         assert!(out.contains(expected), "no {expected:?} in:\n{out}");
     }

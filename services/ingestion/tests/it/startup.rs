@@ -111,6 +111,13 @@ fn help_documents_every_setting() {
             "DATABASE_URL",
             "--log-format",
             "--db-max-connections",
+            "--amazon-client-id",
+            "--amazon-api-url-eu",
+            "--amazon-regions",
+            "--amazon-backfill-days",
+            "--amazon-restatement-days",
+            "--amazon-report-poll-ms",
+            "--amazon-report-max-wait-secs",
         ],
     );
 }
