@@ -7,7 +7,7 @@ WORKDIR /src
 COPY . .
 RUN cargo build --release --locked --bins \
     && mkdir /out \
-    && find target/release -maxdepth 1 -type f -executable \( -name 'adsync*' -o -name linkedin-sandbox \) -exec cp {} /out/ \;
+    && find target/release -maxdepth 1 -type f -executable \( -name 'adsync*' -o -name linkedin-sandbox -o -name amazon-ads-sandbox \) -exec cp {} /out/ \;
 
 FROM debian:bookworm-slim
 RUN apt-get update && apt-get install -y --no-install-recommends libpq5 ca-certificates \

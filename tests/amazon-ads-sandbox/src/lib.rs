@@ -76,6 +76,10 @@ pub struct SandboxConfig {
     /// How long a download URL works, in sandbox time.
     pub url_ttl: TimeDelta,
     pub faults: Faults,
+    /// The base URL clients reach the sandbox at, for the download URLs it hands out
+    /// (e.g. `http://amazon-ads-sandbox:8766` in a container network); `None` means the
+    /// address it listens on.
+    pub public_url: Option<String>,
 }
 
 impl Default for SandboxConfig {
@@ -91,6 +95,7 @@ impl Default for SandboxConfig {
             report_processing_ms: 100,
             url_ttl: TimeDelta::seconds(3_600),
             faults: Faults::default(),
+            public_url: None,
         }
     }
 }
@@ -176,7 +181,10 @@ impl Sandbox {
             base_url: OnceLock::new(),
             config,
         });
-        let _ = state.base_url.set(format!("http://{addr}"));
+        let public = (state.config.public_url.clone())
+            .map(|u| u.trim_end_matches('/').to_owned())
+            .unwrap_or_else(|| format!("http://{addr}"));
+        let _ = state.base_url.set(public);
         let app = router(state.clone());
         let task = tokio::spawn(async move {
             if let Err(e) = axum::serve(listener, app).await {

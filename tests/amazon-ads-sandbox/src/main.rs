@@ -104,6 +104,10 @@ struct Cli {
     /// Share of downloads refused as expired (0.0-1.0).
     #[arg(long, default_value_t = 0.0)]
     expired_url_ratio: f64,
+    /// The base URL clients reach this sandbox at, for the report download URLs it hands
+    /// out (default: the address it listens on), e.g. http://amazon-ads-sandbox:8766.
+    #[arg(long, env = "AMAZON_SANDBOX_PUBLIC_URL")]
+    public_url: Option<String>,
 }
 
 #[tokio::main]
@@ -137,6 +141,7 @@ async fn main() -> anyhow::Result<()> {
         report_pending_ms: cli.report_pending_ms,
         report_processing_ms: cli.report_processing_ms,
         url_ttl: chrono::TimeDelta::seconds(cli.url_ttl_secs),
+        public_url: cli.public_url.clone(),
         faults: Faults {
             rate_limit: limit(cli.rate_limit_calls),
             report_rate_limit: limit(cli.report_rate_limit_calls),
