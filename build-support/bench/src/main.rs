@@ -4,10 +4,13 @@
 //!   the sync write path against plain COPY, a no-change resync, gated-sync latency, memory.
 //! - `cargo run --release -p adsync-bench -- report [--accounts N ... --callers N --requests N]`:
 //!   the reporting RPCs under many concurrent callers over millions of metric rows.
+//! - `cargo run --release -p adsync-bench -- amazon [--profiles N --campaigns N ...]`: Amazon
+//!   Ads profiles synced with their asynchronous reports, then re-synced.
 //!
 //! Both run the real stack in this process (sandbox, auth, ingestion, reporting) against
 //! PostgreSQL from TEST_DATABASE_URL/DATABASE_URL, or a throwaway cluster.
 
+mod amazon;
 mod measure;
 mod own_runtime;
 mod report;
@@ -27,6 +30,8 @@ enum Cli {
     Sync(sync::Args),
     /// Load the reporting service with concurrent callers over a synced sandbox.
     Report(report::Args),
+    /// Sync Amazon Ads profiles of a generated sandbox, reports and all.
+    Amazon(amazon::Args),
 }
 
 #[tokio::main]
@@ -34,5 +39,6 @@ async fn main() -> anyhow::Result<()> {
     match Cli::parse() {
         Cli::Sync(args) => sync::run(args).await,
         Cli::Report(args) => report::run(args).await,
+        Cli::Amazon(args) => amazon::run(args).await,
     }
 }
