@@ -11,5 +11,7 @@ pub(crate) mod sync_errors;
 
 pub(crate) use copy_text::CopyBuffer;
 pub(crate) use merge::{MergeTarget, merge};
+#[cfg(test)]
+pub(crate) use spec::declared_columns;
 pub(crate) use spec::{MergeMode, Parent, TableSpec};
 pub(crate) use staging::Staging;

@@ -259,18 +259,16 @@ impl TableSpec {
     }
 
     /// Removes the account's (`$1`) rows dated `$2..=$3` whose key `stage` does not hold,
-    /// for a table that replaces the run's window.
+    /// for a table that replaces the run's window. The keys to remove are one set
+    /// difference (hashed, whatever the planner guesses of a staging table it has no
+    /// statistics for), then deleted over the primary key.
     pub(crate) fn remove_unstaged_sql(&self, stage: &str) -> Option<String> {
         let date = self.replaces_window?;
-        let same_key = self
-            .key
-            .iter()
-            .map(|k| format!("s.{k} = t.{k}"))
-            .collect::<Vec<_>>()
-            .join(" AND ");
+        let keys = self.key.join(", ");
         Some(format!(
-            "DELETE FROM {table} t WHERE t.{account} = $1 AND t.{date} BETWEEN $2 AND $3 \
-             AND NOT EXISTS (SELECT 1 FROM {stage} s WHERE {same_key})",
+            "DELETE FROM {table} WHERE {account} = $1 AND ({keys}) IN ( \
+                 SELECT {keys} FROM {table} WHERE {account} = $1 AND {date} BETWEEN $2 AND $3 \
+                 EXCEPT SELECT {keys} FROM {stage})",
             table = self.table,
             account = self.account,
         ))
@@ -291,4 +289,25 @@ impl TableSpec {
             parent = p.table.rsplit('.').next().unwrap_or(p.table),
         ))
     }
+}
+
+/// The columns of a `diesel::table!` declaration, as its COPY lists them (`a, b, c`), for
+/// tests that check a staging declaration against its [`TableSpec`].
+#[cfg(test)]
+pub(crate) fn declared_columns<T>(table: T) -> String
+where
+    T: diesel::Table + diesel::query_dsl::QueryDsl + diesel::query_builder::AsQuery,
+    T::Query: diesel::query_builder::QueryFragment<diesel::pg::Pg>,
+{
+    let sql = diesel::debug_query::<diesel::pg::Pg, _>(&table.as_query()).to_string();
+    let cols = sql
+        .trim_start_matches("SELECT ")
+        .split(" FROM ")
+        .next()
+        .unwrap()
+        .to_owned();
+    cols.split(", ")
+        .map(|c| c.rsplit('.').next().unwrap().trim_matches('"').to_owned())
+        .collect::<Vec<_>>()
+        .join(", ")
 }

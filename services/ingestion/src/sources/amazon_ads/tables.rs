@@ -770,71 +770,53 @@ pub(crate) mod stage {
 
 #[cfg(test)]
 mod tests {
-    use diesel::pg::Pg;
-    use diesel::query_dsl::QueryDsl;
-
     use super::*;
-
-    /// Diesel's COPY lists the declared columns; rows are encoded in spec order.
-    fn declared<T>(table: T) -> String
-    where
-        T: diesel::Table + QueryDsl + diesel::query_builder::AsQuery,
-        T::Query: diesel::query_builder::QueryFragment<Pg>,
-    {
-        let sql = diesel::debug_query::<Pg, _>(&table.as_query()).to_string();
-        let cols = sql
-            .trim_start_matches("SELECT ")
-            .split(" FROM ")
-            .next()
-            .unwrap()
-            .to_owned();
-        cols.split(", ")
-            .map(|c| c.rsplit('.').next().unwrap().trim_matches('"').to_owned())
-            .collect::<Vec<_>>()
-            .join(", ")
-    }
+    use crate::store::declared_columns;
 
     #[test]
     fn staging_declarations_match_the_specs() {
         assert_eq!(
-            declared(stage::stage_profiles::table),
+            declared_columns(stage::stage_profiles::table),
             PROFILES.column_list()
         );
         assert_eq!(
-            declared(stage::stage_campaigns::table),
+            declared_columns(stage::stage_campaigns::table),
             CAMPAIGNS.column_list()
         );
         assert_eq!(
-            declared(stage::stage_ad_groups::table),
+            declared_columns(stage::stage_ad_groups::table),
             AD_GROUPS.column_list()
         );
         assert_eq!(
-            declared(stage::stage_keywords::table),
+            declared_columns(stage::stage_keywords::table),
             KEYWORDS.column_list()
         );
         assert_eq!(
-            declared(stage::stage_negative_keywords::table),
+            declared_columns(stage::stage_negative_keywords::table),
             NEGATIVE_KEYWORDS.column_list()
         );
-        assert_eq!(declared(stage::stage_targets::table), TARGETS.column_list());
         assert_eq!(
-            declared(stage::stage_product_ads::table),
+            declared_columns(stage::stage_targets::table),
+            TARGETS.column_list()
+        );
+        assert_eq!(
+            declared_columns(stage::stage_product_ads::table),
             PRODUCT_ADS.column_list()
         );
         assert_eq!(
-            declared(stage::stage_campaign_daily_metrics::table),
+            declared_columns(stage::stage_campaign_daily_metrics::table),
             CAMPAIGN_METRICS.column_list()
         );
         assert_eq!(
-            declared(stage::stage_targeting_daily_metrics::table),
+            declared_columns(stage::stage_targeting_daily_metrics::table),
             TARGETING_METRICS.column_list()
         );
         assert_eq!(
-            declared(stage::stage_search_term_daily_metrics::table),
+            declared_columns(stage::stage_search_term_daily_metrics::table),
             SEARCH_TERM_METRICS.column_list()
         );
         assert_eq!(
-            declared(stage::stage_product_ad_daily_metrics::table),
+            declared_columns(stage::stage_product_ad_daily_metrics::table),
             PRODUCT_AD_METRICS.column_list()
         );
     }

@@ -510,58 +510,37 @@ pub(crate) mod stage {
 
 #[cfg(test)]
 mod tests {
-    use diesel::pg::Pg;
-    use diesel::query_dsl::QueryDsl;
-
     use super::*;
-
-    /// Diesel's COPY lists the declared columns; rows are encoded in spec order.
-    fn declared<T>(table: T) -> String
-    where
-        T: diesel::Table + QueryDsl + diesel::query_builder::AsQuery,
-        T::Query: diesel::query_builder::QueryFragment<Pg>,
-    {
-        let sql = diesel::debug_query::<Pg, _>(&table.as_query()).to_string();
-        let cols = sql
-            .trim_start_matches("SELECT ")
-            .split(" FROM ")
-            .next()
-            .unwrap()
-            .to_owned();
-        cols.split(", ")
-            .map(|c| c.rsplit('.').next().unwrap().trim_matches('"').to_owned())
-            .collect::<Vec<_>>()
-            .join(", ")
-    }
+    use crate::store::declared_columns;
 
     #[test]
     fn staging_declarations_match_the_specs() {
         assert_eq!(
-            declared(stage::stage_ad_accounts::table),
+            declared_columns(stage::stage_ad_accounts::table),
             ACCOUNTS.column_list()
         );
         assert_eq!(
-            declared(stage::stage_campaign_groups::table),
+            declared_columns(stage::stage_campaign_groups::table),
             CAMPAIGN_GROUPS.column_list()
         );
         assert_eq!(
-            declared(stage::stage_campaigns::table),
+            declared_columns(stage::stage_campaigns::table),
             CAMPAIGNS.column_list()
         );
         assert_eq!(
-            declared(stage::stage_creatives::table),
+            declared_columns(stage::stage_creatives::table),
             CREATIVES.column_list()
         );
         assert_eq!(
-            declared(stage::stage_campaign_daily_metrics::table),
+            declared_columns(stage::stage_campaign_daily_metrics::table),
             CAMPAIGN_METRICS.column_list()
         );
         assert_eq!(
-            declared(stage::stage_creative_daily_metrics::table),
+            declared_columns(stage::stage_creative_daily_metrics::table),
             CREATIVE_METRICS.column_list()
         );
         assert_eq!(
-            declared(stage::stage_audience_demographics::table),
+            declared_columns(stage::stage_audience_demographics::table),
             DEMOGRAPHICS.column_list()
         );
     }
