@@ -132,13 +132,29 @@ pub(crate) async fn spreadsheet(
         .iter()
         .enumerate()
         .map(|(index, s)| {
-            json!({"properties": {
+            let mut sheet = json!({"properties": {
                 "sheetId": s.sheet_id,
                 "title": s.title,
                 "index": index,
                 "sheetType": "GRID",
                 "gridProperties": {"rowCount": s.row_count, "columnCount": s.column_count},
-            }})
+            }});
+            if !s.merges.is_empty() {
+                sheet["merges"] = s
+                    .merges
+                    .iter()
+                    .map(|(row, col, rows, cols)| {
+                        json!({
+                            "sheetId": s.sheet_id,
+                            "startRowIndex": row,
+                            "endRowIndex": row + rows,
+                            "startColumnIndex": col,
+                            "endColumnIndex": col + cols,
+                        })
+                    })
+                    .collect();
+            }
+            sheet
         })
         .collect();
     Json(json!({

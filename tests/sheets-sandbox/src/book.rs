@@ -13,6 +13,7 @@ use chrono::{DateTime, Days, NaiveDate, Utc};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Locale {
     EnUs,
+    EnGb,
     DeDe,
     FrFr,
 }
@@ -21,6 +22,7 @@ impl Locale {
     pub fn code(self) -> &'static str {
         match self {
             Locale::EnUs => "en_US",
+            Locale::EnGb => "en_GB",
             Locale::DeDe => "de_DE",
             Locale::FrFr => "fr_FR",
         }
@@ -123,6 +125,8 @@ pub struct Sheet {
     pub roles: Vec<Role>,
     /// The price sheet's header row (0-based).
     pub header_row: usize,
+    /// Merged cells: (first row, first column, rows, columns), 0-based.
+    pub merges: Vec<(usize, usize, usize, usize)>,
 }
 
 impl Sheet {
@@ -288,21 +292,27 @@ impl Spreadsheet {
 pub(crate) struct Rng(u64);
 
 impl Rng {
+    /// Stream `stream` of `seed`: streams start at unrelated states (a plain XOR would
+    /// make neighbouring streams the same sequence shifted).
     pub(crate) fn new(seed: u64, stream: u64) -> Rng {
-        Rng(seed ^ stream.wrapping_mul(0x9E37_79B9_7F4A_7C15))
+        Rng(mix(seed ^ mix(stream.wrapping_add(0x5851_F42D_4C95_7F2D))))
     }
 
     pub(crate) fn next(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        mix(self.0)
     }
 
     pub(crate) fn below(&mut self, n: u64) -> u64 {
         self.next() % n.max(1)
     }
+}
+
+/// SplitMix64's finaliser.
+fn mix(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
 }
 
 const ADJECTIVES: [&str; 8] = [
@@ -330,7 +340,7 @@ struct Layout {
     gross_formula: bool,
 }
 
-const LAYOUTS: [Layout; 3] = [
+const LAYOUTS: [Layout; 4] = [
     Layout {
         title: "Acme Supplies price list",
         locale: Locale::EnUs,
@@ -390,6 +400,25 @@ const LAYOUTS: [Layout; 3] = [
         price_format: Format::Decimal2,
         gross_formula: false,
     },
+    Layout {
+        title: "Brightwell Ltd trade prices",
+        locale: Locale::EnGb,
+        time_zone: "Europe/London",
+        currency: "GBP",
+        sku_prefix: "BRW",
+        first_tab: None,
+        price_tab: "Trade prices",
+        title_row: None,
+        headers: &[
+            ("Item code", Role::Sku),
+            ("Description", Role::Name),
+            ("Pack size", Role::Other),
+            ("Trade price", Role::Price),
+            ("Effective date", Role::ValidFrom),
+        ],
+        price_format: Format::Currency("GBP"),
+        gross_formula: false,
+    },
 ];
 
 /// The kinds of bad rows generated, in turn.
@@ -437,6 +466,7 @@ pub(crate) fn generate(seed: u64, n: u32, rows: u32, now: DateTime<Utc>) -> Spre
         rows: Vec::new(),
         roles: layout.headers.iter().map(|(_, r)| *r).collect(),
         header_row: 0,
+        merges: Vec::new(),
     };
     if let Some(title) = layout.title_row {
         price
@@ -444,6 +474,8 @@ pub(crate) fn generate(seed: u64, n: u32, rows: u32, now: DateTime<Utc>) -> Spre
             .push(vec![Cell::new(Value::text(title), Format::General)]);
         price.rows.push(Vec::new());
         price.header_row = 2;
+        // The title spans the table.
+        price.merges.push((0, 0, 1, layout.headers.len()));
     }
     price.rows.push(
         layout
@@ -483,7 +515,7 @@ pub(crate) fn generate(seed: u64, n: u32, rows: u32, now: DateTime<Utc>) -> Spre
             }
             Some(Bad::TextPrice) => {
                 price_value = Value::text(match layout.locale {
-                    Locale::EnUs => "call us",
+                    Locale::EnUs | Locale::EnGb => "call us",
                     Locale::DeDe => "auf Anfrage",
                     Locale::FrFr => "sur demande",
                 })
@@ -555,10 +587,12 @@ pub(crate) fn generate(seed: u64, n: u32, rows: u32, now: DateTime<Utc>) -> Spre
                 cells.pop();
             }
         }
-        if layout.headers.iter().any(|(h, _)| *h == "Stock")
-            && let Some(c) = layout.headers.iter().position(|(h, _)| *h == "Stock")
+        if let Some(c) = layout
+            .headers
+            .iter()
+            .position(|(h, _)| ["Stock", "Pack size"].contains(h))
         {
-            cells[c] = Cell::new(Value::number(rng.below(500) as i64, 0), Format::General);
+            cells[c] = Cell::new(Value::number(1 + rng.below(500) as i64, 0), Format::General);
         }
         price.rows.push(cells);
     }
@@ -576,6 +610,7 @@ pub(crate) fn generate(seed: u64, n: u32, rows: u32, now: DateTime<Utc>) -> Spre
             )]],
             roles: Vec::new(),
             header_row: 0,
+            merges: Vec::new(),
         });
     }
     let price_sheet = sheets.len();

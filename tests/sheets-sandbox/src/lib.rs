@@ -66,7 +66,7 @@ impl Default for SandboxConfig {
     fn default() -> Self {
         SandboxConfig {
             seed: 42,
-            suppliers: 3,
+            suppliers: 4,
             rows: 40,
             project: "adsync-sandbox".into(),
             quota: Quota::default(),

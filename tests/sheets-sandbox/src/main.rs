@@ -21,7 +21,7 @@ struct Cli {
     #[arg(long, env = "SHEETS_SANDBOX_SEED", default_value_t = 42)]
     seed: u64,
     /// Suppliers, one spreadsheet each (their layouts and locales take turns).
-    #[arg(long, env = "SHEETS_SANDBOX_SUPPLIERS", default_value_t = 3)]
+    #[arg(long, env = "SHEETS_SANDBOX_SUPPLIERS", default_value_t = 4)]
     suppliers: u32,
     /// Price rows per spreadsheet (about one in ten bad).
     #[arg(long, env = "SHEETS_SANDBOX_ROWS", default_value_t = 40)]

@@ -79,7 +79,7 @@ fn grouped2(units: i64, scale: u32, locale: Locale) -> String {
         (units + units.signum() * p / 2) / p
     };
     let (group, decimal) = match locale {
-        Locale::EnUs => (",", "."),
+        Locale::EnUs | Locale::EnGb => (",", "."),
         Locale::DeDe => (".", ","),
         Locale::FrFr => ("\u{202f}", ","),
     };
@@ -98,6 +98,7 @@ fn grouped2(units: i64, scale: u32, locale: Locale) -> String {
 fn date_text(d: NaiveDate, locale: Locale) -> String {
     match locale {
         Locale::EnUs => d.format("%-m/%-d/%Y").to_string(),
+        Locale::EnGb => d.format("%d/%m/%Y").to_string(),
         Locale::DeDe => d.format("%d.%m.%Y").to_string(),
         Locale::FrFr => d.format("%d/%m/%Y").to_string(),
     }
@@ -114,10 +115,13 @@ fn formatted(value: &Value, format: Format, locale: Locale) -> String {
             Format::Currency(code) => {
                 let amount = grouped2(*units, *scale, locale);
                 match (code, locale) {
-                    ("USD", Locale::EnUs) => match amount.strip_prefix('-') {
-                        Some(a) => format!("-${a}"),
-                        None => format!("${amount}"),
-                    },
+                    ("USD", Locale::EnUs) | ("GBP", Locale::EnGb) => {
+                        let symbol = if code == "USD" { "$" } else { "£" };
+                        match amount.strip_prefix('-') {
+                            Some(a) => format!("-{symbol}{a}"),
+                            None => format!("{symbol}{amount}"),
+                        }
+                    }
                     ("EUR", _) => format!("{amount}\u{a0}€"),
                     (other, _) => format!("{amount} {other}"),
                 }
@@ -129,7 +133,7 @@ fn formatted(value: &Value, format: Format, locale: Locale) -> String {
             }
             Format::General => {
                 let text = plain(*units, *scale);
-                if locale == Locale::EnUs {
+                if matches!(locale, Locale::EnUs | Locale::EnGb) {
                     text
                 } else {
                     text.replace('.', ",")
@@ -185,6 +189,7 @@ mod tests {
     fn money_and_dates_in_each_locale() {
         assert_eq!(money(123_456, "USD", Locale::EnUs), "$1,234.56");
         assert_eq!(money(-5, "USD", Locale::EnUs), "-$0.05");
+        assert_eq!(money(100_000, "GBP", Locale::EnGb), "£1,000.00");
         assert_eq!(money(123_456, "EUR", Locale::DeDe), "1.234,56\u{a0}€");
         assert_eq!(
             formatted(

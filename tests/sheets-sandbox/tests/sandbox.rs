@@ -192,6 +192,9 @@ async fn spreadsheets_list_their_sheets_by_id_and_values_render_in_each_locale()
     assert_eq!(sheets[1]["properties"]["index"], 1);
     assert!(sheets[1]["properties"]["sheetId"].as_i64().unwrap() > 1);
     assert_eq!(sheets[1]["properties"]["gridProperties"]["rowCount"], 1000);
+    // The title row is merged across the table.
+    assert_eq!(sheets[1]["merges"][0]["startRowIndex"], 0);
+    assert_eq!(sheets[1]["merges"][0]["endColumnIndex"], 6);
 
     let truth = sandbox.truth(&ids[1]).unwrap();
     let first = &truth.rows[0];
@@ -251,11 +254,12 @@ async fn spreadsheets_list_their_sheets_by_id_and_values_render_in_each_locale()
     assert_eq!(formulas["values"][0][3], format!("=C{row}*1.19"));
 
     // en_US and fr_FR money.
-    for (id, sign) in [(&ids[0], "$"), (&ids[2], ",")] {
+    for (id, sign) in [(&ids[0], "$"), (&ids[2], ","), (&ids[3], "£")] {
         let truth = sandbox.truth(id).unwrap();
         let (_, b) = get(&sandbox, &t, &format!("/v4/spreadsheets/{id}")).await;
         let title = truth.sheet_title.clone();
         let price_col = if sign == "$" { "C" } else { "D" };
+        assert_ne!(b["properties"]["locale"], "de_DE");
         let r = truth.rows[0].row;
         let (_, v) = get(
             &sandbox,
