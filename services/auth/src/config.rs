@@ -4,7 +4,7 @@ use adsync_db::DbArgs;
 use adsync_server::Clock;
 use secrecy::SecretString;
 
-use crate::providers::{AmazonApp, LinkedInApp};
+use crate::providers::{AmazonApp, GoogleApp, LinkedInApp};
 
 /// Everything the auth service needs to run.
 #[derive(Debug, Clone, clap::Args)]
@@ -23,6 +23,9 @@ pub struct Config {
 
     #[command(flatten)]
     pub amazon: AmazonApp,
+
+    #[command(flatten)]
+    pub google: GoogleApp,
 
     /// How long an OAuth `state` stays usable, in seconds.
     #[arg(long, env = "ADSYNC_OAUTH_STATE_TTL_SECS", default_value_t = 600)]

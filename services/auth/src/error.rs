@@ -51,6 +51,9 @@ pub enum Error {
     Upstream(UpstreamError),
     #[error("caller token {0:?}")]
     Token(TokenProblem),
+    /// The token endpoint refused a service account's key.
+    #[error("the token endpoint refused the key: {0}")]
+    KeyRejected(String),
     /// The provider's OAuth app has no client id in this deployment.
     #[error("the {0} app is not configured")]
     ProviderNotConfigured(&'static str),
@@ -128,6 +131,13 @@ impl From<Error> for Status {
                 };
                 error_status(Code::Unauthenticated, message, DOMAIN, reason, &[])
             }
+            Error::KeyRejected(why) => error_status(
+                Code::FailedPrecondition,
+                format!("the token endpoint refused the service account's key: {why}"),
+                DOMAIN,
+                "KEY_REJECTED",
+                &[],
+            ),
             Error::ProviderNotConfigured(provider) => error_status(
                 Code::FailedPrecondition,
                 format!(

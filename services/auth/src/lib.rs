@@ -30,7 +30,7 @@ use tonic::service::Routes;
 pub use config::Config;
 pub use crypto::CryptoError;
 pub use error::{Error, StateProblem, TokenProblem};
-pub use providers::{AmazonApp, LinkedInApp};
+pub use providers::{AmazonApp, GoogleApp, LinkedInApp};
 pub use upstream::UpstreamError;
 
 /// The auth tables' migrations, run at start-up.
@@ -56,8 +56,7 @@ pub async fn serve(
         db: db.clone(),
         keyring: Arc::new(keyring),
         providers: Arc::new(providers::Providers::new(
-            &config.linkedin,
-            &config.amazon,
+            (&config.linkedin, &config.amazon, &config.google),
             Duration::from_millis(config.upstream_timeout_ms),
         )),
         clock: config.clock.clone(),

@@ -25,6 +25,10 @@ pub(crate) const METHOD_SCOPES: MethodScopes = &[
         &[Scope::Admin],
     ),
     (
+        "/adsync.auth.v1.AuthService/CreateServiceAccountConnection",
+        &[Scope::Admin],
+    ),
+    (
         "/adsync.auth.v1.AuthService/GetAccessToken",
         &[Scope::Service],
     ),
@@ -97,6 +101,18 @@ impl AuthService for AuthApi {
     ) -> Result<Response<CompleteAuthorizationResponse>, Status> {
         Ok(Response::new(
             self.complete_authorization(request.into_inner()).await?,
+        ))
+    }
+
+    // The request carries a private key: skip_all keeps it out of every span.
+    #[tracing::instrument(skip_all, fields(rpc = "CreateServiceAccountConnection"))]
+    async fn create_service_account_connection(
+        &self,
+        request: Request<CreateServiceAccountConnectionRequest>,
+    ) -> Result<Response<CreateServiceAccountConnectionResponse>, Status> {
+        Ok(Response::new(
+            self.create_service_account_connection(request.into_inner())
+                .await?,
         ))
     }
 

@@ -88,6 +88,11 @@ impl OAuthClient {
         }
     }
 
+    /// The token endpoint (also the audience of Google assertions).
+    pub(crate) fn token_url(&self) -> &str {
+        &self.token_url
+    }
+
     pub(crate) async fn exchange_code(
         &self,
         code: &str,
@@ -112,6 +117,18 @@ impl OAuthClient {
             ("refresh_token", refresh_token.expose_secret()),
             ("client_id", &self.client_id),
             ("client_secret", self.client_secret.expose_secret()),
+        ])
+        .await
+    }
+
+    /// The JWT-bearer grant (Google service accounts): a signed assertion for a token.
+    pub(crate) async fn jwt_bearer(
+        &self,
+        assertion: &SecretString,
+    ) -> Result<Grant, UpstreamError> {
+        self.grant(&[
+            ("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"),
+            ("assertion", assertion.expose_secret()),
         ])
         .await
     }

@@ -123,6 +123,11 @@ impl Stack {
                 amazon_scopes: adsync_amazon_ads_sandbox::SCOPE.into(),
                 amazon_refresh_ahead_secs: 600,
             },
+            google: adsync_auth::GoogleApp {
+                google_token_url: "http://127.0.0.1:9/token".into(),
+                google_scopes: "https://www.googleapis.com/auth/spreadsheets.readonly".into(),
+                google_refresh_ahead_secs: 300,
+            },
             oauth_state_ttl_secs: 600,
             expiring_soon_days: 30,
             upstream_timeout_ms: 5_000,

@@ -3,6 +3,7 @@
 //! that nothing one provider needs is taken from another's by accident.
 
 mod amazon;
+pub(crate) mod google;
 mod linkedin;
 
 use std::time::Duration;
@@ -11,6 +12,7 @@ use adsync_proto::auth::{Provider, Region as RegionProto};
 use chrono::TimeDelta;
 
 pub use amazon::AmazonApp;
+pub use google::GoogleApp;
 pub use linkedin::LinkedInApp;
 
 use crate::upstream::OAuthClient;
@@ -20,6 +22,8 @@ use crate::upstream::OAuthClient;
 pub(crate) enum ProviderKind {
     Linkedin,
     AmazonAds,
+    /// Service accounts: no authorization flow, tokens minted from a key.
+    Google,
 }
 
 impl ProviderKind {
@@ -27,19 +31,25 @@ impl ProviderKind {
         match self {
             ProviderKind::Linkedin => "linkedin",
             ProviderKind::AmazonAds => "amazon_ads",
+            ProviderKind::Google => "google",
         }
     }
 
     pub(crate) fn parse(s: &str) -> Option<ProviderKind> {
-        [ProviderKind::Linkedin, ProviderKind::AmazonAds]
-            .into_iter()
-            .find(|p| p.as_str() == s)
+        [
+            ProviderKind::Linkedin,
+            ProviderKind::AmazonAds,
+            ProviderKind::Google,
+        ]
+        .into_iter()
+        .find(|p| p.as_str() == s)
     }
 
     pub(crate) fn to_proto(self) -> Provider {
         match self {
             ProviderKind::Linkedin => Provider::Linkedin,
             ProviderKind::AmazonAds => Provider::AmazonAds,
+            ProviderKind::Google => Provider::Google,
         }
     }
 
@@ -48,6 +58,7 @@ impl ProviderKind {
         match p {
             Provider::Unspecified | Provider::Linkedin => ProviderKind::Linkedin,
             Provider::AmazonAds => ProviderKind::AmazonAds,
+            Provider::Google => ProviderKind::Google,
         }
     }
 
@@ -56,6 +67,7 @@ impl ProviderKind {
         match self {
             ProviderKind::Linkedin => "LinkedIn",
             ProviderKind::AmazonAds => "Amazon Ads",
+            ProviderKind::Google => "Google",
         }
     }
 }
@@ -125,9 +137,14 @@ impl App {
             .map(|(_, url)| url.as_str())
     }
 
-    /// Whether the app is set up (a client id was given).
+    /// Whether the app is set up (a client id was given; Google's needs none).
     pub(crate) fn configured(&self) -> bool {
-        !self.client_id.is_empty()
+        self.kind == ProviderKind::Google || !self.client_id.is_empty()
+    }
+
+    /// Whether connections are made through the authorization-code flow.
+    pub(crate) fn authorizes(&self) -> bool {
+        self.kind != ProviderKind::Google
     }
 }
 
@@ -138,9 +155,16 @@ pub(crate) struct Providers {
 }
 
 impl Providers {
-    pub(crate) fn new(linkedin: &LinkedInApp, amazon: &AmazonApp, timeout: Duration) -> Providers {
+    pub(crate) fn new(
+        (linkedin, amazon, google): (&LinkedInApp, &AmazonApp, &GoogleApp),
+        timeout: Duration,
+    ) -> Providers {
         Providers {
-            apps: vec![linkedin.app(timeout), amazon.app(timeout)],
+            apps: vec![
+                linkedin.app(timeout),
+                amazon.app(timeout),
+                google.app(timeout),
+            ],
         }
     }
 

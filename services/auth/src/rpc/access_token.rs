@@ -15,6 +15,7 @@ use crate::db::connections;
 use crate::db::models::ConnectionRow;
 use crate::error::{DOMAIN, Error};
 use crate::providers::ProviderKind;
+use crate::providers::google::ServiceAccountKey;
 use crate::service::AuthApi;
 use crate::upstream::UpstreamError;
 
@@ -149,7 +150,26 @@ impl AuthApi {
                 .needs_reauth(&row, &format!("unknown provider {:?}", row.provider))
                 .await);
         };
-        match self.providers.get(kind).oauth.refresh(&refresh_token).await {
+        // A Google connection's "refresh token" is its service-account key: a new token
+        // is minted from it.
+        let outcome = if kind == ProviderKind::Google {
+            match ServiceAccountKey::parse(&refresh_token) {
+                Ok(key) => {
+                    let app = self.providers.get(kind);
+                    let scopes = crate::db::strings(row.scopes.clone());
+                    let assertion = key.assertion(&scopes, app.oauth.token_url(), self.clock.now());
+                    app.oauth.jwt_bearer(&assertion).await
+                }
+                Err((_, why)) => {
+                    return Err(self
+                        .needs_reauth(&row, &format!("the stored key cannot be read: {why}"))
+                        .await);
+                }
+            }
+        } else {
+            self.providers.get(kind).oauth.refresh(&refresh_token).await
+        };
+        match outcome {
             Ok(grant) => {
                 let now = self.clock.now();
                 let sealed = self.seal_grant(

@@ -38,7 +38,16 @@ impl AuthApi {
             }
         };
         let app = kind.map(|k| self.providers.get(k));
-        if let Some(app) = app {
+        if let Some(app) = app.filter(|a| !a.authorizes()) {
+            v.add(
+                "provider",
+                format!(
+                    "{} connections are service accounts: create one with CreateServiceAccountConnection",
+                    app.kind.title()
+                ),
+            );
+        }
+        if let Some(app) = app.filter(|a| a.authorizes()) {
             match (app.regional(), region) {
                 (true, None) if req.region == 0 => {
                     v.add(

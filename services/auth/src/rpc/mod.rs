@@ -4,6 +4,7 @@ mod access_token;
 mod api_tokens;
 mod authorization;
 mod connections;
+mod service_accounts;
 
 pub(crate) use api_tokens::{LocalAuthenticator, insert_api_token};
 

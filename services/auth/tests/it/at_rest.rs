@@ -75,7 +75,12 @@ async fn no_auth_table_holds_an_issued_secret_in_the_clear() {
 #[tokio::test]
 async fn configuration_debug_output_shows_no_secret() {
     let auth = Auth::start().await;
-    let config = crate::support::config(&auth.db, &auth.sandbox, &auth.amazon, auth.clock.clone());
+    let config = crate::support::config(
+        &auth.db,
+        &auth.sandbox,
+        (&auth.amazon, Some(&auth.sheets)),
+        auth.clock.clone(),
+    );
     let shown = format!("{config:?}");
     assert!(!shown.contains(crate::support::KEY));
     assert!(!shown.contains(&auth.sandbox.config().client_secret));

@@ -1,9 +1,10 @@
 //! Integration tests of the auth service: real PostgreSQL, real gRPC over loopback, and
-//! the LinkedIn and Amazon Ads sandboxes as the upstreams.
+//! the LinkedIn, Amazon Ads and Google Sheets sandboxes as the upstreams.
 
 mod amazon;
 mod at_rest;
 mod caller_tokens;
+mod google;
 mod oauth;
 mod startup;
 mod support;

@@ -13,7 +13,7 @@ async fn migrates_an_empty_database_then_serves_health_and_reflection_without_a_
     let db = TestDatabase::empty();
     let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
     let amazon = AmazonSandbox::start(AmazonConfig::default()).await.unwrap();
-    let config = config(&db, &sandbox, &amazon, Clock::default());
+    let config = config(&db, &sandbox, (&amazon, None), Clock::default());
     let server =
         TestServer::start(|listener, shutdown| adsync_auth::serve(config, listener, shutdown))
             .await;
@@ -33,7 +33,7 @@ async fn refuses_to_start_without_a_usable_encryption_key() {
     let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
     let amazon = AmazonSandbox::start(AmazonConfig::default()).await.unwrap();
     for keys in ["", "k1:dG9vLXNob3J0"] {
-        let mut config = config(&db, &sandbox, &amazon, Clock::default());
+        let mut config = config(&db, &sandbox, (&amazon, None), Clock::default());
         config.token_encryption_keys = keys.to_owned().into();
         let server =
             TestServer::start(|listener, shutdown| adsync_auth::serve(config, listener, shutdown))
@@ -54,7 +54,12 @@ async fn refuses_to_start_without_a_usable_encryption_key() {
 async fn fails_to_start_on_an_unreachable_database() {
     let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
     let amazon = AmazonSandbox::start(AmazonConfig::default()).await.unwrap();
-    let mut config = config(&TestDatabase::empty(), &sandbox, &amazon, Clock::default());
+    let mut config = config(
+        &TestDatabase::empty(),
+        &sandbox,
+        (&amazon, None),
+        Clock::default(),
+    );
     config.db.database_url = "postgres://adsync:hunter2@127.0.0.1:1/adsync"
         .to_owned()
         .into();
@@ -112,6 +117,9 @@ fn help_documents_every_setting() {
             "--amazon-token-url",
             "--amazon-scopes",
             "--amazon-refresh-ahead-secs",
+            "--google-token-url",
+            "--google-scopes",
+            "--google-refresh-ahead-secs",
             "--oauth-state-ttl-secs",
             "--expiring-soon-days",
             "bootstrap-token",

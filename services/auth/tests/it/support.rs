@@ -4,11 +4,12 @@ use std::io::Write;
 use std::sync::{Mutex, Once};
 
 use adsync_amazon_ads_sandbox::{Sandbox as AmazonSandbox, SandboxConfig as AmazonConfig};
-use adsync_auth::{AmazonApp, Config, Error, LinkedInApp};
+use adsync_auth::{AmazonApp, Config, Error, GoogleApp, LinkedInApp};
 use adsync_linkedin_sandbox::{Sandbox, SandboxConfig};
 use adsync_proto::auth::Scope;
 use adsync_proto::auth::auth_service_client::AuthServiceClient;
 use adsync_server::Clock;
+use adsync_sheets_sandbox::{Sandbox as SheetsSandbox, SandboxConfig as SheetsConfig};
 use adsync_test_harness::{TestDatabase, TestServer, db_args};
 use chrono::TimeDelta;
 use tonic::transport::Channel;
@@ -67,7 +68,7 @@ pub(crate) fn assert_not_logged(secrets: &[String]) {
 pub(crate) fn config(
     db: &TestDatabase,
     sandbox: &Sandbox,
-    amazon: &AmazonSandbox,
+    (amazon, sheets): (&AmazonSandbox, Option<&SheetsSandbox>),
     clock: Clock,
 ) -> Config {
     Config {
@@ -94,6 +95,12 @@ pub(crate) fn config(
             amazon_scopes: adsync_amazon_ads_sandbox::SCOPE.to_owned(),
             amazon_refresh_ahead_secs: 600,
         },
+        google: GoogleApp {
+            // Never reached when there is no Sheets sandbox.
+            google_token_url: sheets.map_or("http://127.0.0.1:9/token".to_owned(), SheetsSandbox::token_url),
+            google_scopes: "https://www.googleapis.com/auth/spreadsheets.readonly https://www.googleapis.com/auth/drive.metadata.readonly".to_owned(),
+            google_refresh_ahead_secs: 300,
+        },
         oauth_state_ttl_secs: 600,
         expiring_soon_days: 30,
         upstream_timeout_ms: 5_000,
@@ -106,6 +113,7 @@ pub(crate) struct Auth {
     pub(crate) server: TestServer<Error>,
     pub(crate) sandbox: Sandbox,
     pub(crate) amazon: AmazonSandbox,
+    pub(crate) sheets: SheetsSandbox,
     pub(crate) clock: Clock,
     pub(crate) admin: String,
     pub(crate) db: TestDatabase,
@@ -121,6 +129,9 @@ impl Auth {
         let amazon = AmazonSandbox::start(AmazonConfig::default())
             .await
             .expect("amazon sandbox");
+        let sheets = SheetsSandbox::start(SheetsConfig::default())
+            .await
+            .expect("sheets sandbox");
         let clock = Clock::default();
         let admin = adsync_auth::bootstrap_token(
             &db_args(&db),
@@ -130,7 +141,7 @@ impl Auth {
         )
         .await
         .expect("bootstrap token");
-        let config = config(&db, &sandbox, &amazon, clock.clone());
+        let config = config(&db, &sandbox, (&amazon, Some(&sheets)), clock.clone());
         let server =
             TestServer::start(|listener, shutdown| adsync_auth::serve(config, listener, shutdown))
                 .await;
@@ -138,6 +149,7 @@ impl Auth {
             server,
             sandbox,
             amazon,
+            sheets,
             clock,
             admin,
             db,
@@ -153,6 +165,7 @@ impl Auth {
         self.clock.advance(by);
         self.sandbox.advance_clock(by.to_std().expect("positive"));
         self.amazon.advance_clock(by.to_std().expect("positive"));
+        self.sheets.advance_clock(by.to_std().expect("positive"));
     }
 
     /// Issues a caller token with `scopes` through the API, returning the secret.
