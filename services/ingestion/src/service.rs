@@ -132,3 +132,18 @@ impl IngestionService for IngestionApi {
         ))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_rpc_is_in_the_scope_table() {
+        let missing = adsync_server::methods_missing_from(
+            adsync_proto::INGESTION_SERVICE,
+            super::METHOD_SCOPES,
+        );
+        assert!(
+            missing.is_empty(),
+            "not in METHOD_SCOPES (refused to everyone): {missing:?}"
+        );
+    }
+}

@@ -239,3 +239,18 @@ impl ReportingService for ReportingApi {
         ))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_rpc_is_in_the_scope_table() {
+        let missing = adsync_server::methods_missing_from(
+            adsync_proto::REPORTING_SERVICE,
+            super::METHOD_SCOPES,
+        );
+        assert!(
+            missing.is_empty(),
+            "not in METHOD_SCOPES (refused to everyone): {missing:?}"
+        );
+    }
+}

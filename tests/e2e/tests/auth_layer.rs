@@ -98,3 +98,35 @@ async fn a_service_whose_own_token_is_refused_answers_unavailable_not_unauthenti
     // The caller did nothing wrong: the service is misconfigured.
     assert_eq!(status.code(), Code::Unavailable, "{status:?}");
 }
+
+#[tokio::test]
+async fn a_method_missing_from_a_scope_table_is_refused_even_to_an_admin() {
+    let stack = Stack::start(SandboxConfig::default()).await;
+    // A method no service lists: the layer refuses it before routing, to every caller.
+    for channel in [
+        stack.auth.channel(),
+        stack.ingestion.channel(),
+        stack.reporting.channel(),
+    ] {
+        let mut grpc = tonic::client::Grpc::new(channel);
+        grpc.ready().await.unwrap();
+        let path = tonic::codegen::http::uri::PathAndQuery::from_static(
+            "/adsync.reporting.v1.ReportingService/DropEverything",
+        );
+        let status = grpc
+            .unary::<(), (), _>(
+                bearer((), &stack.admin),
+                path,
+                tonic_prost::ProstCodec::default(),
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(
+            status.code(),
+            Code::PermissionDenied,
+            "{}",
+            status.message()
+        );
+        assert!(status.message().contains("not open to any scope"));
+    }
+}

@@ -192,9 +192,17 @@ impl Gate {
         }
         let token = bearer(headers)?;
         let identity = self.identify(token).await?;
-        if let Some((_, accepted)) = self.methods.iter().find(|(method, _)| *method == path)
-            && !identity.has_any(accepted)
-        {
+        // Fails closed: a method missing from the table is refused to everyone.
+        let Some((_, accepted)) = self.methods.iter().find(|(method, _)| *method == path) else {
+            return Err(crate::error_status(
+                Code::PermissionDenied,
+                format!("{path} is not open to any scope"),
+                DOMAIN,
+                "METHOD_NOT_ALLOWED",
+                &[("method", path.to_owned())],
+            ));
+        };
+        if !identity.has_any(accepted) {
             let needed = accepted
                 .iter()
                 .map(|s| format!("`{}`", scope_name(*s)))
@@ -406,4 +414,29 @@ impl RemoteAuthArgs {
             Duration::from_secs(self.auth_cache_secs),
         ))
     }
+}
+
+/// The methods of `service` (e.g. `adsync.auth.v1.AuthService`) in adsync's descriptor set
+/// that `table` does not list, as `/package.Service/Method`: what a service's test checks
+/// is empty, so no RPC is ever left out of the table (it would be refused to everyone).
+pub fn methods_missing_from(service: &str, table: MethodScopes) -> Vec<String> {
+    use prost::Message;
+    let set = prost_types::FileDescriptorSet::decode(adsync_proto::FILE_DESCRIPTOR_SET)
+        .expect("the descriptor set decodes");
+    let mut missing = Vec::new();
+    for file in &set.file {
+        let package = file.package();
+        for s in &file.service {
+            if format!("{package}.{}", s.name()) != service {
+                continue;
+            }
+            for m in &s.method {
+                let path = format!("/{service}/{}", m.name());
+                if !table.iter().any(|(listed, _)| *listed == path) {
+                    missing.push(path);
+                }
+            }
+        }
+    }
+    missing
 }

@@ -20,6 +20,7 @@ mod timing;
 pub use args::{LogFormat, ServerArgs, parse_flags};
 pub use auth::{
     AuthLayer, Authenticator, Identity, MethodScopes, RemoteAuthArgs, RemoteAuthenticator,
+    methods_missing_from,
 };
 pub use clock::Clock;
 pub use page_token::{decode_page_token, encode_page_token};
