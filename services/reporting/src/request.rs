@@ -97,6 +97,14 @@ pub(crate) fn ids(field: &str, raw: &[i64], v: &mut FieldViolations) -> Vec<i64>
     if raw.is_empty() {
         v.add(field, "name at least one id");
     }
+    // Too many is refused before any per-id work (a huge list must cost nothing).
+    if raw.len() > MAX_IDS {
+        v.add(
+            field,
+            format!("{} ids named; at most {MAX_IDS} per request", raw.len()),
+        );
+        return Vec::new();
+    }
     let mut ids = Vec::with_capacity(raw.len());
     for (i, id) in raw.iter().enumerate() {
         if *id <= 0 {
@@ -104,12 +112,6 @@ pub(crate) fn ids(field: &str, raw: &[i64], v: &mut FieldViolations) -> Vec<i64>
         } else if !ids.contains(id) {
             ids.push(*id);
         }
-    }
-    if ids.len() > MAX_IDS {
-        v.add(
-            field,
-            format!("{} ids named; at most {MAX_IDS} per request", ids.len()),
-        );
     }
     ids
 }
@@ -203,6 +205,17 @@ impl IdPage {
     /// How many rows to fetch: one more than the page, to learn whether another follows.
     pub(crate) fn limit(&self) -> i64 {
         self.size + 1
+    }
+}
+
+/// The longest name filter accepted, in characters.
+pub(crate) const MAX_NAME_FILTER: usize = 200;
+
+/// Checks a name filter's length (adding to `v`).
+pub(crate) fn name_filter(field: &str, raw: &str, v: &mut FieldViolations) {
+    // Counting stops past the limit: a megabyte is refused without walking it.
+    if raw.chars().take(MAX_NAME_FILTER + 1).count() > MAX_NAME_FILTER {
+        v.add(field, format!("at most {MAX_NAME_FILTER} characters"));
     }
 }
 

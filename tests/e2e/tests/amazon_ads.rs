@@ -407,7 +407,10 @@ async fn bad_sync_requests_are_refused_with_field_details_and_create_no_run() {
         let details = status.get_error_details();
         let violations = details.bad_request().expect("field details");
         assert!(
-            violations.field_violations.iter().any(|f| f.field == field),
+            violations
+                .field_violations
+                .iter()
+                .any(|f| f.field.starts_with(field)),
             "{violations:?}"
         );
     }

@@ -896,11 +896,29 @@ async fn bad_requests_get_field_details_unknown_ids_not_found_and_scopes_are_enf
             metrics((1..=101).collect(), "2026-01-01", "2026-01-02", 0),
             set(&["campaign_ids"]),
         ),
+        // A huge list is refused as a whole, before any per-id work.
+        (
+            metrics(vec![-1; 300_000], "2026-01-01", "2026-01-02", 0),
+            set(&["campaign_ids"]),
+        ),
     ];
     for (request, fields) in cases {
         let err = client.get_campaign_metrics(request).await.unwrap_err();
         assert_eq!(bad_fields(&err), fields, "{}", err.message());
     }
+
+    // Oversized filters are refused, not searched for.
+    let err = client
+        .list_campaigns(bearer(
+            adsync_proto::reporting::ListCampaignsRequest {
+                name_contains: "x".repeat(1 << 20),
+                ..Default::default()
+            },
+            &s.reader,
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(bad_fields(&err), set(&["name_contains"]));
 
     // Unknown ids: NOT_FOUND naming them, never an empty series.
     let err = client

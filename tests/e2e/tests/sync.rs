@@ -8,6 +8,7 @@ use adsync_proto::ingestion::ingestion_service_client::IngestionServiceClient;
 use adsync_proto::ingestion::{
     DiscoverAccountsRequest, StartSyncRequest, SyncStatus, SyncTrigger, sync_event,
 };
+use chrono::Days;
 use diesel::{QueryableByName, RunQueryDsl, sql_query};
 use tonic::transport::Channel;
 
@@ -413,6 +414,7 @@ async fn bad_requests_are_refused_with_field_details_and_create_no_run() {
         days: 10,
     };
     let (stack, operator, account, mut client) = ready(size).await;
+    let today = stack.clock.now().date_naive();
     let cases = [
         (
             TriggerSyncRequest::default(),
@@ -471,6 +473,32 @@ async fn bad_requests_are_refused_with_field_details_and_create_no_run() {
             },
             tonic::Code::NotFound,
             "",
+        ),
+        // Days that are not over yet: entirely in the future, and ending today (UTC).
+        (
+            TriggerSyncRequest {
+                account_id: account,
+                date_range: Some(DateRange {
+                    start_date: (today + Days::new(30)).to_string(),
+                    end_date: (today + Days::new(40)).to_string(),
+                }),
+                ..Default::default()
+            },
+            tonic::Code::InvalidArgument,
+            "date_range.end_date",
+        ),
+        (
+            TriggerSyncRequest {
+                account_id: account,
+                force: true,
+                date_range: Some(DateRange {
+                    start_date: (today - Days::new(3)).to_string(),
+                    end_date: today.to_string(),
+                }),
+                ..Default::default()
+            },
+            tonic::Code::InvalidArgument,
+            "date_range",
         ),
     ];
     for (request, code, field) in cases {

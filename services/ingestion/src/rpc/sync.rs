@@ -57,8 +57,16 @@ impl IngestionApi {
             let start = day("start_date", &r.start_date, &mut v);
             let end = day("end_date", &r.end_date, &mut v);
             if let (Some(start), Some(end)) = (start, end) {
+                // No account's day after the latest UTC+14 date is complete yet.
+                let latest =
+                    (self.platform.clock.now() + chrono::TimeDelta::hours(14)).date_naive();
                 if end < start {
                     v.add("date_range", "end_date is before start_date");
+                } else if end >= latest {
+                    v.add(
+                        "date_range.end_date",
+                        format!("{end} is not a complete day yet anywhere"),
+                    );
                 } else if (end - start).num_days() + 1 > i64::from(max_days) {
                     v.add("date_range", format!("at most {max_days} days"));
                 } else {

@@ -43,7 +43,18 @@ pub(crate) trait Source: Send + Sync + 'static {
 
     /// Why an explicit range cannot be synced for an account whose today is `today`
     /// (e.g. days the upstream no longer keeps), if it cannot.
-    fn check_range(&self, _today: NaiveDate, _range: (NaiveDate, NaiveDate)) -> Result<(), String> {
+    /// By default the last complete day is yesterday in the account's time zone.
+    fn check_range(
+        &self,
+        today: NaiveDate,
+        (_, end): (NaiveDate, NaiveDate),
+    ) -> Result<(), String> {
+        if end >= today {
+            return Err(format!(
+                "end_date {end} is not a complete day yet: the last one is {} in the account's time zone",
+                today - chrono::Days::new(1)
+            ));
+        }
         Ok(())
     }
 

@@ -10,7 +10,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Bool, Nullable, Text, Timestamptz};
 
 use crate::error::{DOMAIN, Error};
-use crate::request::{IdPage, contains_pattern, optional_id};
+use crate::request::{IdPage, contains_pattern, name_filter, optional_id};
 use crate::service::ReportingApi;
 use crate::values::money;
 
@@ -231,6 +231,7 @@ impl ReportingApi {
         req: ListAccountsRequest,
     ) -> Result<ListAccountsResponse, Error> {
         let mut v = FieldViolations::new();
+        name_filter("name_contains", &req.name_contains, &mut v);
         let fingerprint = format!("{:?}|{:?}", req.status, req.name_contains);
         let page = IdPage::parse(
             "ListAccounts",
@@ -275,6 +276,7 @@ impl ReportingApi {
         req: ListCampaignsRequest,
     ) -> Result<ListCampaignsResponse, Error> {
         let mut v = FieldViolations::new();
+        name_filter("name_contains", &req.name_contains, &mut v);
         let account = optional_id("account_id", req.account_id, &mut v);
         let group = optional_id("campaign_group_id", req.campaign_group_id, &mut v);
         let fingerprint = format!(
@@ -328,6 +330,7 @@ impl ReportingApi {
         req: ListCreativesRequest,
     ) -> Result<ListCreativesResponse, Error> {
         let mut v = FieldViolations::new();
+        name_filter("name_contains", &req.name_contains, &mut v);
         let account = optional_id("account_id", req.account_id, &mut v);
         let campaign = optional_id("campaign_id", req.campaign_id, &mut v);
         let fingerprint = format!(

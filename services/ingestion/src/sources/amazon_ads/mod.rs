@@ -196,9 +196,10 @@ impl crate::sources::Source for AmazonAdsSource {
                 "start_date {start} is before Amazon's {RETENTION_DAYS}-day retention: the earliest day is {earliest} (the profile's today is {today})"
             ));
         }
-        if end > today {
+        if end >= today {
             return Err(format!(
-                "end_date {end} is after the profile's today ({today}, in its time zone)"
+                "end_date {end} is not a complete day yet: the last one is {} in the profile's time zone",
+                today - Days::new(1)
             ));
         }
         Ok(())
