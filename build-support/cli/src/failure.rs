@@ -25,8 +25,26 @@ pub(crate) type Outcome<T = ()> = Result<T, Failure>;
 
 impl From<tonic::Status> for Failure {
     fn from(status: tonic::Status) -> Self {
+        if broken_connection(&status) {
+            return Failure::Unreachable(format!(
+                "the service became unreachable (the connection broke: {})",
+                status.message()
+            ));
+        }
         Failure::Status(status)
     }
+}
+
+/// Whether `status` is a broken connection rather than a service's answer: a status the
+/// server sent carries its own code; one made by the client from a transport failure
+/// (a process that died mid-stream) is UNKNOWN, with the transport error as its source.
+fn broken_connection(status: &tonic::Status) -> bool {
+    use std::error::Error;
+    status.code() == Code::Unknown
+        && (status.source().is_some()
+            || ["h2 protocol error", "transport error", "connection reset"]
+                .iter()
+                .any(|s| status.message().contains(s)))
 }
 
 impl Failure {

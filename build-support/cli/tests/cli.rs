@@ -359,3 +359,78 @@ async fn exit_codes_follow_the_grpc_status_and_tokens_are_managed() {
         16
     );
 }
+
+/// A TCP relay to `target` whose connections can all be cut at once, as when the process
+/// behind them dies.
+struct Relay {
+    addr: std::net::SocketAddr,
+    tasks: std::sync::Arc<std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>>,
+}
+
+impl Relay {
+    async fn start(target: std::net::SocketAddr) -> Relay {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let tasks = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let registry = tasks.clone();
+        let accept = tokio::spawn(async move {
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                let relay = tokio::spawn(async move {
+                    let Ok(mut outbound) = tokio::net::TcpStream::connect(target).await else {
+                        return;
+                    };
+                    let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                });
+                registry.lock().unwrap().push(relay);
+            }
+        });
+        tasks.lock().unwrap().push(accept);
+        Relay { addr, tasks }
+    }
+
+    /// Drops every connection (and stops accepting).
+    fn cut(&self) {
+        for task in self.tasks.lock().unwrap().drain(..) {
+            task.abort();
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_stream_cut_mid_sync_says_the_service_became_unreachable_and_exits_14() {
+    let stack = stack().await;
+    let admin = stack.admin.clone();
+    stdout(&run(adsync(&stack, &admin, &["connect", "--name", "cli"])).await);
+    stdout(&run(adsync(&stack, &admin, &["accounts"])).await);
+    let relay = Relay::start(stack.ingestion.addr()).await;
+    let mut command = adsync(
+        &stack,
+        &admin,
+        &["sync", "--account", &ACCOUNT.to_string(), "--force"],
+    );
+    command.env("ADSYNC_INGESTION_ADDR", format!("http://{}", relay.addr));
+    let mut child = tokio::process::Command::from(command)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    // Once the sync shows progress, the connection dies under it.
+    while let Some(line) = tokio::time::timeout(Duration::from_secs(60), lines.next_line())
+        .await
+        .expect("progress keeps coming")
+        .expect("readable")
+    {
+        if line.contains(": started") {
+            relay.cut();
+            break;
+        }
+    }
+    let output = tokio::time::timeout(Duration::from_secs(60), child.wait_with_output())
+        .await
+        .expect("adsync ends")
+        .expect("waited");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(14), "{stderr}");
+    assert!(stderr.contains("became unreachable"), "{stderr}");
+}
