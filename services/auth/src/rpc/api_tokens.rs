@@ -95,6 +95,7 @@ async fn authenticate_token(
             .collect(),
         token_id: row.id,
         name: row.name,
+        expires_at: Some(std::time::SystemTime::from(expires_at)),
     };
     Ok((identity, expires_at))
 }

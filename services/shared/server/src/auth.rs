@@ -58,6 +58,8 @@ pub struct Identity {
     pub token_id: String,
     pub name: String,
     pub scopes: Vec<Scope>,
+    /// When the token expires (`None`: never). A cached answer never outlives it.
+    pub expires_at: Option<std::time::SystemTime>,
 }
 
 impl Identity {
@@ -75,8 +77,12 @@ pub trait Authenticator: Send + Sync + 'static {
 }
 
 /// Which scopes each method accepts: `(full method path, scopes)`. A method missing from
-/// the table only needs a valid token (the router then answers UNIMPLEMENTED).
+/// the table is refused to every caller (the table fails closed).
 pub type MethodScopes = &'static [(&'static str, &'static [Scope])];
+
+/// The longest a replica may trust a checked caller token: the bound on how long a
+/// revocation takes to reach every replica.
+pub const MAX_AUTH_CACHE_SECS: u64 = 300;
 
 /// The tower layer. Cheap to clone.
 #[derive(Clone)]
@@ -96,8 +102,9 @@ struct Gate {
     authenticator: Arc<dyn Authenticator>,
     methods: MethodScopes,
     cache_ttl: Duration,
-    /// SHA-256 of the token → identity and when it was checked. Hashes, not tokens, so a
-    /// heap dump shows no secret.
+    /// SHA-256 of the token → identity and until when it may be trusted (the cache's
+    /// lifetime, or the token's expiry if sooner). Hashes, not tokens, so a heap dump
+    /// shows no secret.
     cache: Mutex<HashMap<[u8; 32], (Identity, Instant)>>,
 }
 
@@ -233,8 +240,8 @@ impl Gate {
         let key: [u8; 32] = Sha256::digest(token.as_bytes()).into();
         if !self.cache_ttl.is_zero() {
             let cache = self.cache.lock().expect("lock");
-            if let Some((identity, at)) = cache.get(&key)
-                && at.elapsed() < self.cache_ttl
+            if let Some((identity, until)) = cache.get(&key)
+                && Instant::now() < *until
             {
                 return Ok(identity.clone());
             }
@@ -260,13 +267,22 @@ impl Gate {
         if !self.cache_ttl.is_zero() {
             let mut cache = self.cache.lock().expect("lock");
             // Bounded: stale entries go first, then everything if callers flood it.
+            let now = Instant::now();
             if cache.len() > 10_000 {
-                cache.retain(|_, (_, at)| at.elapsed() < self.cache_ttl);
+                cache.retain(|_, (_, until)| now < *until);
                 if cache.len() > 10_000 {
                     cache.clear();
                 }
             }
-            cache.insert(key, (identity.clone(), Instant::now()));
+            // Never past the token's own expiry.
+            let left = identity.expires_at.map_or(self.cache_ttl, |at| {
+                at.duration_since(std::time::SystemTime::now())
+                    .unwrap_or(Duration::ZERO)
+            });
+            let trust = self.cache_ttl.min(left);
+            if !trust.is_zero() {
+                cache.insert(key, (identity.clone(), now + trust));
+            }
         }
         Ok(identity)
     }
@@ -333,11 +349,19 @@ impl Authenticator for RemoteAuthenticator {
                 Ok(response) => {
                     let r = response.into_inner();
                     let scopes = r.scopes().collect();
+                    let expires_at = r.expire_time.and_then(|t| {
+                        let secs = u64::try_from(t.seconds).ok()?;
+                        Some(
+                            std::time::UNIX_EPOCH
+                                + Duration::new(secs, u32::try_from(t.nanos).unwrap_or(0)),
+                        )
+                    });
                     Ok(Identity {
                         subject: r.subject,
                         token_id: r.token_id,
                         name: r.name,
                         scopes,
+                        expires_at,
                     })
                 }
                 // TOKEN_* reasons come from Authenticate itself: the caller's token is bad.
@@ -388,7 +412,8 @@ pub struct RemoteAuthArgs {
     pub service_token: SecretString,
 
     /// How long a checked caller token is trusted before asking auth again, in seconds
-    /// (a revoked token may be accepted this long). 0 asks every time.
+    /// (a revoked token may be accepted this long on this replica; never past the
+    /// token's own expiry). 0 asks every time; at most 300.
     #[arg(long, env = "ADSYNC_AUTH_CACHE_SECS", default_value_t = 10)]
     pub auth_cache_secs: u64,
 }
@@ -407,6 +432,12 @@ impl RemoteAuthArgs {
 
     /// The auth layer for a service whose RPCs accept `methods`.
     pub fn layer(&self, methods: MethodScopes) -> Result<AuthLayer, String> {
+        if self.auth_cache_secs > MAX_AUTH_CACHE_SECS {
+            return Err(format!(
+                "--auth-cache-secs {} is over {MAX_AUTH_CACHE_SECS}: a revoked token would be trusted that long",
+                self.auth_cache_secs
+            ));
+        }
         let authenticator = RemoteAuthenticator::new(self.channel()?, self.service_token.clone());
         Ok(AuthLayer::new(
             Arc::new(authenticator),
@@ -439,4 +470,62 @@ pub fn methods_missing_from(service: &str, table: MethodScopes) -> Vec<String> {
         }
     }
     missing
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+
+    /// Answers every token with an identity expiring `ttl` from now; counts the calls.
+    struct Expiring {
+        ttl: Duration,
+        calls: AtomicUsize,
+    }
+
+    impl Authenticator for Expiring {
+        fn authenticate<'a>(&'a self, _: &'a str) -> AuthFuture<'a> {
+            self.calls.fetch_add(1, Ordering::SeqCst);
+            let expires_at = std::time::SystemTime::now() + self.ttl;
+            Box::pin(async move {
+                Ok(Identity {
+                    subject: "token:t".into(),
+                    token_id: "t".into(),
+                    name: "n".into(),
+                    scopes: vec![Scope::Admin],
+                    expires_at: Some(expires_at),
+                })
+            })
+        }
+    }
+
+    #[tokio::test]
+    async fn a_cached_answer_never_outlives_the_token() {
+        let checker = Arc::new(Expiring {
+            ttl: Duration::from_millis(200),
+            calls: AtomicUsize::new(0),
+        });
+        let layer = AuthLayer::new(checker.clone(), &[], Duration::from_secs(60));
+        layer.gate.identify("adsync_x").await.unwrap();
+        layer.gate.identify("adsync_x").await.unwrap();
+        assert_eq!(checker.calls.load(Ordering::SeqCst), 1, "cached");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        layer.gate.identify("adsync_x").await.unwrap();
+        assert_eq!(
+            checker.calls.load(Ordering::SeqCst),
+            2,
+            "asked again once the token expired, although the cache lives a minute"
+        );
+    }
+
+    #[test]
+    fn the_cache_lifetime_is_bounded() {
+        let args = RemoteAuthArgs {
+            auth_url: "http://127.0.0.1:1".into(),
+            service_token: SecretString::from("adsync_x".to_owned()),
+            auth_cache_secs: MAX_AUTH_CACHE_SECS + 1,
+        };
+        assert!(args.layer(&[]).unwrap_err().contains("--auth-cache-secs"));
+    }
 }
