@@ -107,8 +107,10 @@ pub(crate) fn take_refresh_lease(
     id: &str,
     now: DateTime<Utc>,
     until: DateTime<Utc>,
-) -> QueryResult<bool> {
-    let taken = diesel::update(
+) -> QueryResult<Option<ConnectionRow>> {
+    // The row comes back as it is under the lease: the refresh uses its tokens, never
+    // ones read before another replica's refresh.
+    diesel::update(
         c::oauth_connections.filter(c::id.eq(id)).filter(
             c::refresh_lease_until
                 .is_null()
@@ -116,8 +118,45 @@ pub(crate) fn take_refresh_lease(
         ),
     )
     .set(c::refresh_lease_until.eq(until))
+    .returning(ConnectionRow::as_returning())
+    .get_result(conn)
+    .optional()
+}
+
+/// Stores refreshed tokens if the caller still holds the lease it took (identified by
+/// the expiry it chose): a holder whose lease lapsed and was taken over stores nothing.
+pub(crate) fn store_refreshed(
+    conn: &mut PgConnection,
+    id: &str,
+    lease: DateTime<Utc>,
+    tokens: &SealedTokens,
+) -> QueryResult<Option<ConnectionRow>> {
+    diesel::update(
+        c::oauth_connections
+            .filter(c::id.eq(id))
+            .filter(c::revoked_at.is_null())
+            .filter(c::refresh_lease_until.eq(lease)),
+    )
+    .set(tokens)
+    .returning(ConnectionRow::as_returning())
+    .get_result(conn)
+    .optional()
+}
+
+/// Gives back a lease the caller took and did not need.
+pub(crate) fn release_refresh_lease(
+    conn: &mut PgConnection,
+    id: &str,
+    lease: DateTime<Utc>,
+) -> QueryResult<()> {
+    diesel::update(
+        c::oauth_connections
+            .filter(c::id.eq(id))
+            .filter(c::refresh_lease_until.eq(lease)),
+    )
+    .set(c::refresh_lease_until.eq(None::<DateTime<Utc>>))
     .execute(conn)?;
-    Ok(taken == 1)
+    Ok(())
 }
 
 /// Connections ordered by id, after `after` (exclusive).

@@ -117,18 +117,33 @@ impl AuthApi {
     async fn refresh(&self, row: ConnectionRow) -> Result<ConnectionRow, Error> {
         let now = self.clock.now();
         let id = row.id.clone();
+        // The lease is identified by the expiry this caller chose.
+        let lease = now + LEASE;
         let taken = {
             let id = id.clone();
             self.db
                 .run(move |conn| {
-                    connections::take_refresh_lease(conn, &id, now, now + LEASE)
-                        .map_err(Error::from)
+                    connections::take_refresh_lease(conn, &id, now, lease).map_err(Error::from)
                 })
                 .await?
         };
-        if !taken {
+        let Some(current) = taken else {
             return self.wait_for_other_refresh(&row).await;
+        };
+        // Another replica may have refreshed between our read and our lease: its tokens
+        // are the current ones, and refreshing again would spend its refresh token twice.
+        if current.last_refreshed_at != row.last_refreshed_at
+            && !self.needs_refresh(&current, false)
+        {
+            let key = id.clone();
+            self.db
+                .run(move |conn| {
+                    connections::release_refresh_lease(conn, &key, lease).map_err(Error::from)
+                })
+                .await?;
+            return Ok(current);
         }
+        let row = current;
 
         let refresh_token = match (&row.key_id, &row.refresh_token_sealed) {
             (Some(key_id), Some(sealed)) => Some(SecretString::from(self.keyring.open(
@@ -181,12 +196,12 @@ impl AuthApi {
                 let stored = self
                     .db
                     .run(move |conn| {
-                        connections::store_tokens(conn, &id, &sealed).map_err(Error::from)
+                        connections::store_refreshed(conn, &id, lease, &sealed).map_err(Error::from)
                     })
                     .await?;
                 let stored = stored.ok_or_else(|| Error::ConnectionUnusable {
                     id: row.id.clone(),
-                    reason: "was revoked meanwhile".into(),
+                    reason: "was revoked, or its refresh was taken over, meanwhile".into(),
                 })?;
                 tracing::info!(connection_id = %stored.id, "access token refreshed");
                 Ok(stored)

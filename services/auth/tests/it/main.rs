@@ -6,5 +6,6 @@ mod at_rest;
 mod caller_tokens;
 mod google;
 mod oauth;
+mod replicas;
 mod startup;
 mod support;
