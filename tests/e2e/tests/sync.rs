@@ -989,3 +989,50 @@ async fn every_account_of_a_multi_account_sandbox_holds_exactly_its_own_data() {
         assert!(segments > 0, "demographics stored per account");
     }
 }
+
+#[tokio::test]
+async fn oversized_filter_lists_are_refused_whole_before_any_per_item_work() {
+    let stack = Stack::start(SandboxConfig::default()).await;
+    let (operator, _) = stack
+        .token("operator", &[Scope::SyncWrite, Scope::SyncRead])
+        .await;
+    let mut client = IngestionServiceClient::new(stack.ingestion.channel());
+    let fields = |status: &tonic::Status| -> Vec<String> {
+        use tonic_types::StatusExt;
+        status
+            .get_error_details()
+            .bad_request()
+            .unwrap()
+            .field_violations
+            .iter()
+            .map(|v| v.field.clone())
+            .collect()
+    };
+    let runs = client
+        .list_sync_runs(bearer(
+            adsync_proto::ingestion::ListSyncRunsRequest {
+                statuses: vec![99; 100_000],
+                ..Default::default()
+            },
+            &operator,
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(runs.code(), tonic::Code::InvalidArgument);
+    assert_eq!(
+        fields(&runs),
+        ["statuses"],
+        "one violation, not one per item"
+    );
+    let events = client
+        .subscribe_sync_events(bearer(
+            adsync_proto::ingestion::SubscribeSyncEventsRequest {
+                account_ids: vec![-1; 100_000],
+                ..Default::default()
+            },
+            &operator,
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(fields(&events), ["account_ids"]);
+}

@@ -11,6 +11,11 @@ use crate::error::{DOMAIN, Error};
 use crate::runs::{self, RunStatus, Trigger, events, store};
 use crate::service::{EventStream, IngestionApi};
 
+/// The run statuses there are: a status filter is at most this long.
+const MAX_STATUSES: usize = 5;
+/// The most accounts one event subscription names.
+const MAX_SUBSCRIBED_ACCOUNTS: usize = 1_000;
+
 impl IngestionApi {
     pub(crate) async fn list_sync_runs(
         &self,
@@ -31,7 +36,20 @@ impl IngestionApi {
         };
         let source = source_of(&self.platform, req.source, unspecified, &mut v);
         let mut statuses = Vec::new();
-        for (i, raw) in req.statuses.iter().enumerate() {
+        // A filter lists each status at most once: a longer list is refused whole.
+        let listed = if req.statuses.len() > MAX_STATUSES {
+            v.add(
+                "statuses",
+                format!(
+                    "{} statuses listed; there are {MAX_STATUSES}",
+                    req.statuses.len()
+                ),
+            );
+            &[][..]
+        } else {
+            &req.statuses[..]
+        };
+        for (i, raw) in listed.iter().enumerate() {
             match SyncStatus::try_from(*raw)
                 .ok()
                 .and_then(RunStatus::from_proto)
@@ -121,7 +139,15 @@ impl IngestionApi {
         req: SubscribeSyncEventsRequest,
     ) -> Result<EventStream<SubscribeSyncEventsResponse>, Error> {
         let mut v = FieldViolations::new();
-        if let Some(bad) = req.account_ids.iter().find(|a| **a <= 0) {
+        if req.account_ids.len() > MAX_SUBSCRIBED_ACCOUNTS {
+            v.add(
+                "account_ids",
+                format!(
+                    "{} accounts named; at most {MAX_SUBSCRIBED_ACCOUNTS} (none: every account)",
+                    req.account_ids.len()
+                ),
+            );
+        } else if let Some(bad) = req.account_ids.iter().find(|a| **a <= 0) {
             v.add("account_ids", format!("{bad} is not an account id"));
         }
         let unspecified = if req.account_ids.is_empty() {
