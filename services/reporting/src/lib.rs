@@ -39,6 +39,7 @@ pub async fn serve(
     // Every query of the service runs in a read-only transaction.
     let mut db_config = DbConfig::from_args(&config.db, "adsync-reporting");
     db_config.read_only = true;
+    db_config.statement_timeout = config.statement_timeout();
     // Many small concurrent queries: no parallel workers (see DbConfig::parallel_queries).
     db_config.parallel_queries = false;
     let db = Db::connect(db_config).await?;
