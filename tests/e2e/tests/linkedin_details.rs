@@ -6,7 +6,7 @@
 //! account stored once; an analytics response at LinkedIn's element cap split, not
 //! truncated; each run's calls, counts and structured errors recorded; demographics kept
 //! per calendar month so daily syncs do not pile them up; the window ending yesterday in
-//! UTC.
+//! UTC; hostile upstream strings stored safely or kept as errors.
 
 use adsync_e2e::{Stack, finished, start_sync};
 use adsync_linkedin_sandbox::{Faults, Pivot, SandboxConfig, Size};
@@ -420,4 +420,48 @@ async fn the_window_ends_yesterday_in_utc() {
         0,
         "no partial day is stored"
     );
+}
+
+#[tokio::test]
+async fn hostile_upstream_strings_are_stored_safely_or_kept_as_errors_never_failing_the_sync() {
+    // Half the entities come with a NUL or bytes that are not UTF-8 in their name, a
+    // non-ASCII content reference, or an id beyond 64 bits.
+    let stack = Stack::start(SandboxConfig {
+        size: size(1, 12, 2, 10),
+        faults: Faults {
+            hostile_ratio: 0.5,
+            ..Faults::default()
+        },
+        ..SandboxConfig::default()
+    })
+    .await;
+    let (operator, account, mut client) = stack.ready_to_sync().await;
+    let events = start_sync(&mut client, &operator, everything(&stack, account)).await;
+    let done = finished(&events);
+    assert_eq!(
+        done.status,
+        SyncStatus::Partial as i32,
+        "ids beyond 64 bits are refused, nothing else fails: {}",
+        done.reason
+    );
+    let replaced = |table: &str, column: &str| {
+        stack.count(&format!(
+            "SELECT count(*) AS n FROM linkedin.{table} WHERE {column} LIKE '%\u{FFFD}%'"
+        ))
+    };
+    assert!(
+        replaced("campaigns", "name") + replaced("campaign_groups", "name") > 0,
+        "NUL and non-UTF-8 bytes stored as U+FFFD"
+    );
+    assert!(
+        stack.count(
+            "SELECT count(*) AS n FROM linkedin.creatives WHERE content_reference LIKE '%ünïcødé%'"
+        ) > 0,
+        "non-ASCII kept as it is"
+    );
+    let refused = stack.count(&format!(
+        "SELECT count(*) AS n FROM sync_errors WHERE account_id = {account}"
+    ));
+    assert!(refused > 0);
+    assert_eq!(done.run.as_ref().unwrap().error_count, refused);
 }

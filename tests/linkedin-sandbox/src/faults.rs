@@ -31,6 +31,10 @@ pub struct Faults {
     /// Share of records (entities, analytics rows) served malformed: a required field
     /// missing, a field of the wrong type, or a bad URN.
     pub malformed_ratio: f64,
+    /// Share of entity records served hostile but well-formed: a NUL character or bytes
+    /// that are not UTF-8 in a name, a non-ASCII content reference, an id beyond 64 bits.
+    #[serde(default)]
+    pub hostile_ratio: f64,
 }
 
 /// A fixed-window rate limit, in real (not sandbox) time.

@@ -68,6 +68,10 @@ struct Cli {
     /// Share of records served malformed (0.0-1.0).
     #[arg(long, default_value_t = 0.0)]
     malformed_ratio: f64,
+    /// Share of entity records served hostile but well-formed: NUL and non-UTF-8 bytes in
+    /// names, non-ASCII content references, ids beyond 64 bits (0.0-1.0).
+    #[arg(long, default_value_t = 0.0)]
+    hostile_ratio: f64,
 }
 
 #[tokio::main]
@@ -102,6 +106,7 @@ async fn main() -> anyhow::Result<()> {
             slow_delay_ms: cli.slow_delay_ms,
             drop_ratio: cli.drop_ratio,
             malformed_ratio: cli.malformed_ratio,
+            hostile_ratio: cli.hostile_ratio,
         },
         ..SandboxConfig::default()
     };

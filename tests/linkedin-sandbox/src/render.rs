@@ -255,6 +255,68 @@ pub(crate) fn corrupt(record: &mut Value, kind: RecordKind, variant: u64) {
     }
 }
 
+/// Stands for two bytes that are not UTF-8, put in place when the body is written.
+const NOT_UTF8: &str = "\u{1}NOT-UTF8\u{1}";
+
+/// The body with every [`NOT_UTF8`] marker replaced by the bytes 0xFF 0xFE.
+pub(crate) fn with_invalid_utf8(bytes: Vec<u8>) -> Vec<u8> {
+    // serde_json writes U+0001 as "\u0001".
+    let marker = serde_json::to_string(NOT_UTF8).expect("a string");
+    let marker = marker.trim_matches('"').as_bytes();
+    if !bytes.windows(marker.len()).any(|w| w == marker) {
+        return bytes;
+    }
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i..].starts_with(marker) {
+            out.extend_from_slice(&[0xFF, 0xFE]);
+            i += marker.len();
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
+/// A well-formed record with hostile content, chosen by `variant`: a NUL in a name, bytes
+/// that are not UTF-8 in a name, a non-ASCII content reference, an id beyond 64 bits.
+pub(crate) fn hostile(record: &mut Value, kind: RecordKind, variant: u64) {
+    let Some(obj) = record.as_object_mut() else {
+        return;
+    };
+    let name = obj
+        .get("name")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    match (kind, variant % 3) {
+        (RecordKind::Group | RecordKind::Campaign, 0) => {
+            obj.insert("name".into(), json!(format!("{name}\u{0}nul")));
+        }
+        (RecordKind::Group | RecordKind::Campaign, 1) => {
+            obj.insert("name".into(), json!(format!("{name}{NOT_UTF8}")));
+        }
+        (RecordKind::Group | RecordKind::Campaign, _) => {
+            obj.insert("id".into(), json!(u64::MAX));
+        }
+        (RecordKind::Creative, 0 | 1) => {
+            obj.insert(
+                "content".into(),
+                json!({"reference": "urn:li:share:ünïcødé-✓-\u{0}"}),
+            );
+        }
+        (RecordKind::Creative, _) => {
+            obj.insert(
+                "id".into(),
+                json!(format!("urn:li:sponsoredCreative:{}", u64::MAX)),
+            );
+        }
+        (RecordKind::Analytics, _) => {}
+    }
+}
+
 /// What kind of record is being corrupted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum RecordKind {

@@ -25,7 +25,7 @@ use crate::data::{self, Metrics, Pivot};
 use crate::oauth::TokenProblem;
 use crate::render::{self, RecordKind};
 use crate::restli::{self, Query};
-use crate::truth::{MalformedKey, malformed_variant};
+use crate::truth::{MalformedKey, hostile_variant, malformed_variant};
 use crate::world::World;
 
 /// LinkedIn's cap on one `adAnalytics` response.
@@ -137,7 +137,7 @@ fn version_active(version: &str, today: NaiveDate) -> bool {
 
 /// The finished response, or one whose connection drops half-way (the drop fault).
 fn finish(decision: &crate::faults::Decision, body: Value) -> Response {
-    let bytes = serde_json::to_vec(&body).expect("JSON serialises");
+    let bytes = render::with_invalid_utf8(serde_json::to_vec(&body).expect("JSON serialises"));
     if !decision.drop_connection {
         return ([(header::CONTENT_TYPE, "application/json")], bytes).into_response();
     }
@@ -193,6 +193,8 @@ fn page(
 fn maybe_corrupt(state: &State, mut record: Value, kind: RecordKind, key: MalformedKey) -> Value {
     if let Some(variant) = malformed_variant(state, key) {
         render::corrupt(&mut record, kind, variant);
+    } else if let Some(variant) = hostile_variant(state, key) {
+        render::hostile(&mut record, kind, variant);
     }
     record
 }

@@ -40,6 +40,22 @@ pub(crate) fn malformed_variant(state: &State, key: MalformedKey) -> Option<u64>
     (unit(h) < ratio).then_some(h >> 32)
 }
 
+/// The hostile variant of an entity record; `None` when it is served as it is.
+pub(crate) fn hostile_variant(state: &State, key: MalformedKey) -> Option<u64> {
+    let ratio = state.faults.read().expect("lock").hostile_ratio;
+    if ratio <= 0.0 {
+        return None;
+    }
+    let parts: Vec<i64> = match key {
+        MalformedKey::Group(id) => vec![11, id],
+        MalformedKey::Campaign(id) => vec![12, id],
+        MalformedKey::Creative(id) => vec![13, id],
+        _ => return None,
+    };
+    let h = hash(state.config.seed, Tag::Malformed, &parts);
+    (unit(h) < ratio).then_some(h >> 32)
+}
+
 /// Read access to the sandbox's data as of its clock.
 #[derive(Debug, Clone, Copy)]
 pub struct GroundTruth<'a> {

@@ -72,8 +72,8 @@ pub(crate) fn upsert(
     .bind::<Text, _>(source)
     .bind::<BigInt, _>(account.account_id)
     .bind::<Text, _>(connection_id)
-    .bind::<Text, _>(&account.name)
-    .bind::<Text, _>(&account.status)
+    .bind::<Text, _>(crate::store::sync_errors::pg_text(&account.name))
+    .bind::<Text, _>(crate::store::sync_errors::pg_text(&account.status))
     .bind::<Timestamptz, _>(now)
     .bind::<Text, _>(account.time_zone.name())
     .execute(conn)?;

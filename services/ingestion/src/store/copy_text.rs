@@ -115,9 +115,11 @@ impl CopyBuffer {
     }
 }
 
+/// PostgreSQL text cannot hold NUL: it becomes U+FFFD, so the rest of the value is kept.
 fn escape_into(out: &mut Vec<u8>, v: &str) {
     for b in v.bytes() {
         match b {
+            0 => out.extend_from_slice("\u{FFFD}".as_bytes()),
             b'\\' => out.extend_from_slice(b"\\\\"),
             b'\t' => out.extend_from_slice(b"\\t"),
             b'\n' => out.extend_from_slice(b"\\n"),

@@ -170,10 +170,12 @@ impl UpstreamClient {
     }
 
     /// [`UpstreamClient::send`] for an answer that is one JSON document.
+    /// Bytes that are not UTF-8 become U+FFFD (the record stays readable; one bad
+    /// string never fails a page).
     pub async fn send_json(&self, request: &Request<'_>) -> Result<Value, UpstreamError> {
         self.send(request, |answer| {
-            serde_json::from_slice(&answer.body)
-                .map_err(|e| format!("{}: not JSON: {e}", request.what))
+            let text = String::from_utf8_lossy(&answer.body);
+            serde_json::from_str(&text).map_err(|e| format!("{}: not JSON: {e}", request.what))
         })
         .await
     }
