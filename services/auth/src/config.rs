@@ -39,6 +39,11 @@ pub struct Config {
     #[arg(long, env = "ADSYNC_UPSTREAM_TIMEOUT_MS", default_value_t = 10_000)]
     pub upstream_timeout_ms: u64,
 
+    /// Calls this server handles at once (a stream counts until it ends); more are
+    /// refused at once with RESOURCE_EXHAUSTED and a retry delay.
+    #[arg(long, env = "ADSYNC_MAX_CONCURRENT_CALLS", default_value_t = 1024)]
+    pub max_concurrent_calls: usize,
+
     /// The time source; tests move it forward.
     #[arg(skip)]
     pub clock: Clock,

@@ -73,7 +73,14 @@ pub async fn serve(
     });
     let auth = AuthLayer::new(authenticator, service::METHOD_SCOPES, Duration::ZERO);
     let routes = Routes::new(adsync_proto::auth::auth_service_server::AuthServiceServer::new(api));
-    adsync_server::serve(adsync_proto::AUTH_SERVICE, listener, routes, auth, shutdown).await?;
+    adsync_server::serve(
+        adsync_proto::AUTH_SERVICE,
+        listener,
+        routes,
+        (auth, config.max_concurrent_calls),
+        shutdown,
+    )
+    .await?;
     Ok(())
 }
 

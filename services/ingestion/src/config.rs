@@ -46,6 +46,11 @@ pub struct Config {
     #[arg(long, env = "ADSYNC_SCHEDULE_INTERVAL_SECS", default_value_t = 900)]
     pub schedule_interval_secs: u64,
 
+    /// Calls this server handles at once (a stream counts until it ends); more are
+    /// refused at once with RESOURCE_EXHAUSTED and a retry delay.
+    #[arg(long, env = "ADSYNC_MAX_CONCURRENT_CALLS", default_value_t = 1024)]
+    pub max_concurrent_calls: usize,
+
     /// The time source; tests move it forward.
     #[arg(skip)]
     pub clock: Clock,

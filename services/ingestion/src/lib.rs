@@ -69,7 +69,7 @@ pub async fn serve(
         adsync_proto::INGESTION_SERVICE,
         listener,
         routes,
-        auth,
+        (auth, config.max_concurrent_calls),
         shutdown,
     )
     .await;

@@ -62,7 +62,7 @@ pub async fn serve(
         adsync_proto::REPORTING_SERVICE,
         listener,
         routes,
-        auth,
+        (auth, config.max_concurrent_calls),
         shutdown,
     )
     .await?;

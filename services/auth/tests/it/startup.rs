@@ -121,6 +121,7 @@ fn help_documents_every_setting() {
             "--google-scopes",
             "--google-refresh-ahead-secs",
             "--oauth-state-ttl-secs",
+            "--max-concurrent-calls",
             "--expiring-soon-days",
             "bootstrap-token",
         ],

@@ -111,6 +111,7 @@ fn help_documents_every_setting() {
             "DATABASE_URL",
             "--log-format",
             "--db-max-connections",
+            "--max-concurrent-calls",
             "--amazon-client-id",
             "--amazon-api-url-eu",
             "--amazon-regions",

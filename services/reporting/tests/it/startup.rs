@@ -114,6 +114,7 @@ fn help_documents_every_setting() {
             "DATABASE_URL",
             "--log-format",
             "--db-max-connections",
+            "--max-concurrent-calls",
         ],
     );
 }

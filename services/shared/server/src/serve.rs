@@ -9,7 +9,7 @@ use tonic::transport::server::TcpIncoming;
 use tonic_health::ServingStatus;
 use tower_http::trace::TraceLayer;
 
-use crate::{AuthLayer, ServerTimingLayer};
+use crate::{AuthLayer, LoadShedLayer, ServerTimingLayer};
 
 /// Why a server stopped with an error.
 #[derive(Debug, thiserror::Error)]
@@ -23,7 +23,8 @@ pub enum ServeError {
 }
 
 /// Serves `routes` plus health and reflection on `listener` until `shutdown` completes,
-/// every call but health and reflection going through `auth` first;
+/// at most `max_calls` calls at once (more are shed with RESOURCE_EXHAUSTED), every call
+/// but health and reflection going through `auth` first;
 /// then stops accepting, reports NOT_SERVING and waits for in-flight calls to finish.
 ///
 /// Health reports `service_name` (and the whole server, "") as SERVING from the first
@@ -32,9 +33,16 @@ pub async fn serve(
     service_name: &'static str,
     listener: TcpListener,
     routes: Routes,
-    auth: AuthLayer,
+    (auth, max_calls): (AuthLayer, usize),
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), ServeError> {
+    // "adsync.reporting.v1.ReportingService" answers in domain "reporting.adsync".
+    let domain: &'static str = match service_name.split('.').nth(1) {
+        Some("auth") => "auth.adsync",
+        Some("ingestion") => "ingestion.adsync",
+        Some("reporting") => "reporting.adsync",
+        _ => "adsync",
+    };
     let addr = listener.local_addr()?;
     let (health, health_service) = tonic_health::server::health_reporter();
     health
@@ -64,6 +72,7 @@ pub async fn serve(
     Server::builder()
         .layer(ServerTimingLayer)
         .layer(TraceLayer::new_for_grpc())
+        .layer(LoadShedLayer::new(max_calls, domain))
         .layer(auth)
         .add_routes(routes)
         // Without TCP_NODELAY a response's small HTTP/2 frames wait on Nagle's algorithm.
