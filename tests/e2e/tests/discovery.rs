@@ -1,4 +1,5 @@
-//! DiscoverAccounts: which ad accounts each connection reads, recorded for syncing.
+//! DiscoverAccounts: which ad accounts each connection reads, recorded for syncing; a
+//! connection whose grant died upstream does not stop the others.
 
 use adsync_e2e::{Stack, bearer};
 use adsync_linkedin_sandbox::SandboxConfig;
@@ -88,5 +89,45 @@ async fn discovery_records_every_account_of_the_connection() {
         revoked.message().contains("revoked"),
         "{}",
         revoked.message()
+    );
+}
+
+#[tokio::test]
+async fn a_connection_whose_grant_died_upstream_is_skipped_and_the_others_are_discovered() {
+    let stack = Stack::start(SandboxConfig::default()).await;
+    stack.connect().await;
+    let amazon = stack.connect_amazon(adsync_proto::auth::Region::Na).await;
+    let (operator, _) = stack.token("operator", &[Scope::SyncWrite]).await;
+    // The advertiser removes the app upstream: its tokens stop working.
+    for token in stack.amazon.issued_tokens() {
+        stack.amazon.revoke_access_token(&token);
+        stack.amazon.revoke_refresh_token(&token);
+    }
+    // Past auth's 30-second guard against repeated forced refreshes.
+    stack.clock.advance(chrono::TimeDelta::minutes(1));
+    let found = IngestionServiceClient::new(stack.ingestion.channel())
+        .discover_accounts(bearer(DiscoverAccountsRequest::default(), &operator))
+        .await
+        .expect("discovery of the connections that still work")
+        .into_inner()
+        .accounts;
+    assert_eq!(found.len(), stack.sandbox.truth().accounts().len());
+    assert!(found.iter().all(|a| a.connection_id != amazon));
+    // Named explicitly, the dead connection is an error, not an empty answer.
+    let named = IngestionServiceClient::new(stack.ingestion.channel())
+        .discover_accounts(bearer(
+            DiscoverAccountsRequest {
+                connection_id: amazon,
+                ..Default::default()
+            },
+            &operator,
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        named.code(),
+        Code::FailedPrecondition,
+        "{}",
+        named.message()
     );
 }

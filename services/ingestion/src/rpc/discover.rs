@@ -8,7 +8,7 @@ use super::{Unspecified, source_of};
 use crate::error::{DOMAIN, Error};
 use crate::runs::accounts;
 use crate::service::IngestionApi;
-use crate::upstream::unusable;
+use crate::upstream::{UpstreamError, unusable};
 
 impl IngestionApi {
     pub(crate) async fn discover_accounts(
@@ -63,7 +63,22 @@ impl IngestionApi {
                 .filter(|s| s.provider() == connection.provider())
                 .filter(|s| only.as_ref().is_none_or(|o| o.name() == s.name()));
             for source in sources {
-                for account in source.discover(&*tokens).await? {
+                let accounts = match source.discover(&*tokens).await {
+                    Ok(accounts) => accounts,
+                    // Asked about every connection: one that turns out unusable (its grant
+                    // was revoked upstream) is skipped, not a reason to discover nothing.
+                    // (Auth answered FAILED_PRECONDITION: the connection, not auth, is at
+                    // fault; an auth outage still fails the call.)
+                    Err(Error::Upstream(UpstreamError::Token(why)))
+                        if req.connection_id.is_empty()
+                            && why.starts_with("FailedPrecondition") =>
+                    {
+                        tracing::warn!(connection_id = %connection.connection_id, reason = %why, "skipping a connection that cannot supply tokens");
+                        continue;
+                    }
+                    Err(e) => return Err(e),
+                };
+                for account in accounts {
                     found.push((source.clone(), connection.connection_id.clone(), account));
                 }
             }
