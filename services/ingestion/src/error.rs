@@ -79,6 +79,13 @@ impl From<Error> for Status {
                 "CONNECTION_UNUSABLE",
                 &[],
             ),
+            Error::Upstream(UpstreamError::ConnectionUnusable(why)) => error_status(
+                Code::FailedPrecondition,
+                format!("the connection cannot supply tokens: {why}"),
+                DOMAIN,
+                "CONNECTION_UNUSABLE",
+                &[],
+            ),
             Error::Upstream(UpstreamError::Token(why)) => error_status(
                 Code::FailedPrecondition,
                 format!("no upstream access token: {why}"),

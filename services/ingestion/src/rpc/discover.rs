@@ -67,11 +67,9 @@ impl IngestionApi {
                     Ok(accounts) => accounts,
                     // Asked about every connection: one that turns out unusable (its grant
                     // was revoked upstream) is skipped, not a reason to discover nothing.
-                    // (Auth answered FAILED_PRECONDITION: the connection, not auth, is at
-                    // fault; an auth outage still fails the call.)
-                    Err(Error::Upstream(UpstreamError::Token(why)))
-                        if req.connection_id.is_empty()
-                            && why.starts_with("FailedPrecondition") =>
+                    // (An auth outage still fails the call.)
+                    Err(Error::Upstream(UpstreamError::ConnectionUnusable(why)))
+                        if req.connection_id.is_empty() =>
                     {
                         tracing::warn!(connection_id = %connection.connection_id, reason = %why, "skipping a connection that cannot supply tokens");
                         continue;

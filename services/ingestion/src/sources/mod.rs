@@ -3,6 +3,7 @@
 //! (`runs/`) and the store (`store/`) know sources only through the trait.
 
 pub mod amazon_ads;
+mod decimal;
 pub mod linkedin;
 #[cfg(test)]
 pub(crate) mod testing;

@@ -8,6 +8,10 @@ pub enum UpstreamError {
     /// No usable access token (connection revoked, needs re-authorization, auth down).
     #[error("no upstream access token: {0}")]
     Token(String),
+    /// Auth says the connection cannot supply tokens (revoked, needs re-authorization):
+    /// the connection is at fault, not auth.
+    #[error("the connection cannot supply tokens: {0}")]
+    ConnectionUnusable(String),
     /// The upstream refused the token even after one refresh.
     #[error("the upstream refused the access token even after a refresh")]
     Unauthorized,

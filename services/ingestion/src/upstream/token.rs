@@ -68,7 +68,11 @@ impl TokenSource for AuthTokenSource {
                 .await
                 .map_err(|status| {
                     // The message names the problem (revoked, needs re-authorization); never a token.
-                    UpstreamError::Token(format!("{:?}: {}", status.code(), status.message()))
+                    if status.code() == tonic::Code::FailedPrecondition {
+                        UpstreamError::ConnectionUnusable(status.message().to_owned())
+                    } else {
+                        UpstreamError::Token(format!("{:?}: {}", status.code(), status.message()))
+                    }
                 })?;
             let token = SecretString::from(response.into_inner().access_token);
             *self.current.lock().expect("lock") = Some(token.clone());

@@ -36,17 +36,8 @@ impl Decimal {
 
     /// A decimal from its text (`12.30`, `-1`, `.5` refused); the reason otherwise.
     fn parse_text(text: &str, field: &str) -> Result<Decimal, String> {
-        let digits = text.strip_prefix('-').unwrap_or(text);
-        let (int, frac) = digits.split_once('.').unwrap_or((digits, "0"));
-        let ok = !int.is_empty()
-            && int.bytes().all(|b| b.is_ascii_digit())
-            && !frac.is_empty()
-            && frac.bytes().all(|b| b.is_ascii_digit());
-        if ok {
-            Ok(Decimal(text.to_owned()))
-        } else {
-            Err(format!("{field}: {text:?} is not a decimal number"))
-        }
+        crate::sources::decimal::check_plain_decimal(text, field)?;
+        Ok(Decimal(text.to_owned()))
     }
 
     /// A decimal from a JSON value (a number or a string of one); `None` for absent or null.

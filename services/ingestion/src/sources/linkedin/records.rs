@@ -61,17 +61,8 @@ impl Decimal {
             Some(Value::Number(n)) => n.to_string(),
             Some(other) => return Err(format!("{field}: expected a decimal, got {other}")),
         };
-        let digits = text.strip_prefix('-').unwrap_or(&text);
-        let (int, frac) = digits.split_once('.').unwrap_or((digits, "0"));
-        let ok = !int.is_empty()
-            && int.bytes().all(|b| b.is_ascii_digit())
-            && !frac.is_empty()
-            && frac.bytes().all(|b| b.is_ascii_digit());
-        if ok {
-            Ok(Decimal(text))
-        } else {
-            Err(format!("{field}: {text:?} is not a decimal number"))
-        }
+        crate::sources::decimal::check_plain_decimal(&text, field)?;
+        Ok(Decimal(text))
     }
 }
 
