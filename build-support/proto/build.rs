@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 const PROTOS: &[&str] = &[
     "adsync/auth/v1/auth_service.proto",
+    "adsync/ingestion/v1/supplier_feeds.proto",
     "adsync/ingestion/v1/ingestion_service.proto",
     "adsync/reporting/v1/common.proto",
     "adsync/reporting/v1/amazon_ads.proto",

@@ -5,6 +5,7 @@ use adsync_server::{Clock, RemoteAuthArgs};
 
 use crate::sources::amazon_ads::AmazonAdsArgs;
 use crate::sources::linkedin::LinkedInArgs;
+use crate::sources::supplier_feed::SupplierFeedArgs;
 use crate::upstream::UpstreamArgs;
 
 /// Everything the ingestion service needs to run.
@@ -24,6 +25,9 @@ pub struct Config {
 
     #[command(flatten)]
     pub amazon_ads: AmazonAdsArgs,
+
+    #[command(flatten)]
+    pub supplier_feed: SupplierFeedArgs,
 
     /// A SCHEDULED sync is skipped when the account's last successful sync is younger (minutes).
     #[arg(long, env = "ADSYNC_FRESHNESS_TTL_MINUTES", default_value_t = 240)]

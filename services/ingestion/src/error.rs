@@ -32,6 +32,10 @@ pub enum Error {
     /// Long-running upstream work (a report) failed upstream or did not finish in time.
     #[error("{0}")]
     UpstreamJob(String),
+    /// A supplier's price list cannot be read as its feed is configured (not shared, no
+    /// such tab or range, a required column missing): the feed needs fixing.
+    #[error("{0}")]
+    FeedUnreadable(String),
     /// The auth service could not be asked.
     #[error("the auth service is unavailable: {0}")]
     AuthUnavailable(String),
@@ -105,6 +109,13 @@ impl From<Error> for Status {
                 e.to_string(),
                 DOMAIN,
                 "UPSTREAM_UNAVAILABLE",
+                &[],
+            ),
+            Error::FeedUnreadable(why) => error_status(
+                Code::FailedPrecondition,
+                why,
+                DOMAIN,
+                "FEED_UNREADABLE",
                 &[],
             ),
             Error::UpstreamJob(why) => {

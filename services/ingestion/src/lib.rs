@@ -42,7 +42,7 @@ pub async fn serve(
 ) -> Result<(), Error> {
     let db = connect(&config).await?;
     let upstream = upstream::UpstreamClient::new(config.upstream.settings());
-    let sources = Registry::new(&config, &upstream)?;
+    let sources = Registry::new(&config, &upstream, &db)?;
     let (platform, presence) = open_platform(&config, db, sources).await?;
     let background = tokio::spawn(housekeeping::run(
         platform.clone(),

@@ -46,6 +46,30 @@ pub(crate) const METHOD_SCOPES: MethodScopes = &[
         "/adsync.ingestion.v1.IngestionService/CheckFreshness",
         &[Scope::SyncRead],
     ),
+    (
+        "/adsync.ingestion.v1.IngestionService/CreateSupplierFeed",
+        &[Scope::SyncWrite],
+    ),
+    (
+        "/adsync.ingestion.v1.IngestionService/UpdateSupplierFeed",
+        &[Scope::SyncWrite],
+    ),
+    (
+        "/adsync.ingestion.v1.IngestionService/GetSupplierFeed",
+        &[Scope::SyncRead],
+    ),
+    (
+        "/adsync.ingestion.v1.IngestionService/ListSupplierFeeds",
+        &[Scope::SyncRead],
+    ),
+    (
+        "/adsync.ingestion.v1.IngestionService/PreviewSupplierFeed",
+        &[Scope::SyncWrite],
+    ),
+    (
+        "/adsync.ingestion.v1.IngestionService/SetItemStatus",
+        &[Scope::SyncWrite],
+    ),
 ];
 
 /// A server stream of one RPC's responses.
@@ -129,6 +153,60 @@ impl IngestionService for IngestionApi {
     ) -> Result<Response<DiscoverAccountsResponse>, Status> {
         Ok(Response::new(
             self.discover_accounts(request.into_inner()).await?,
+        ))
+    }
+    #[tracing::instrument(skip_all, fields(rpc = "CreateSupplierFeed"))]
+    async fn create_supplier_feed(
+        &self,
+        request: Request<CreateSupplierFeedRequest>,
+    ) -> Result<Response<CreateSupplierFeedResponse>, Status> {
+        Ok(Response::new(
+            self.create_supplier_feed(request.into_inner()).await?,
+        ))
+    }
+    #[tracing::instrument(skip_all, fields(rpc = "UpdateSupplierFeed"))]
+    async fn update_supplier_feed(
+        &self,
+        request: Request<UpdateSupplierFeedRequest>,
+    ) -> Result<Response<UpdateSupplierFeedResponse>, Status> {
+        Ok(Response::new(
+            self.update_supplier_feed(request.into_inner()).await?,
+        ))
+    }
+    #[tracing::instrument(skip_all, fields(rpc = "GetSupplierFeed"))]
+    async fn get_supplier_feed(
+        &self,
+        request: Request<GetSupplierFeedRequest>,
+    ) -> Result<Response<GetSupplierFeedResponse>, Status> {
+        Ok(Response::new(
+            self.get_supplier_feed(request.into_inner()).await?,
+        ))
+    }
+    #[tracing::instrument(skip_all, fields(rpc = "ListSupplierFeeds"))]
+    async fn list_supplier_feeds(
+        &self,
+        request: Request<ListSupplierFeedsRequest>,
+    ) -> Result<Response<ListSupplierFeedsResponse>, Status> {
+        Ok(Response::new(
+            self.list_supplier_feeds(request.into_inner()).await?,
+        ))
+    }
+    #[tracing::instrument(skip_all, fields(rpc = "PreviewSupplierFeed"))]
+    async fn preview_supplier_feed(
+        &self,
+        request: Request<PreviewSupplierFeedRequest>,
+    ) -> Result<Response<PreviewSupplierFeedResponse>, Status> {
+        Ok(Response::new(
+            self.preview_supplier_feed(request.into_inner()).await?,
+        ))
+    }
+    #[tracing::instrument(skip_all, fields(rpc = "SetItemStatus"))]
+    async fn set_item_status(
+        &self,
+        request: Request<SetItemStatusRequest>,
+    ) -> Result<Response<SetItemStatusResponse>, Status> {
+        Ok(Response::new(
+            self.set_item_status(request.into_inner()).await?,
         ))
     }
 }

@@ -34,6 +34,10 @@ const ALL_TABLES: &[&str] = &[
     "linkedin.creatives",
     "oauth_connections",
     "oauth_states",
+    "supplier_feed.items",
+    "supplier_feed.prices",
+    "supplier_feed.suppliers",
+    "supplier_feed.uploads",
     "sync_accounts",
     "sync_errors",
     "sync_events",
@@ -93,11 +97,11 @@ fn migrations_apply_on_an_empty_database_and_revert_cleanly() {
     assert!(db.tables().is_empty());
 
     let applied = run_migrations(&mut conn, &all_migrations()).expect("up");
-    assert_eq!(applied.len(), 14);
+    assert_eq!(applied.len(), 15);
     assert_eq!(db.tables(), ALL_TABLES);
 
     let reverted = revert_all_migrations(&mut conn, &all_migrations()).expect("down");
-    assert_eq!(reverted.len(), 14);
+    assert_eq!(reverted.len(), 15);
     assert!(db.tables().is_empty(), "left behind: {:?}", db.tables());
 
     // And up again: down.sql left nothing that blocks a re-run.

@@ -56,6 +56,23 @@ impl Value {
         Value::Text(s.to_owned())
     }
 
+    /// A number without trailing zero decimals (12.340 as 12.34); other values as they are.
+    pub fn normalized(self) -> Value {
+        match self {
+            Value::Number {
+                mut units,
+                mut scale,
+            } => {
+                while scale > 0 && units % 10 == 0 {
+                    units /= 10;
+                    scale -= 1;
+                }
+                Value::Number { units, scale }
+            }
+            other => other,
+        }
+    }
+
     pub fn is_empty(&self) -> bool {
         match self {
             Value::Empty => true,
@@ -228,7 +245,8 @@ impl Spreadsheet {
                     Value::Text(t) => t.trim().to_owned(),
                     _ => String::new(),
                 };
-                let price = match value(price_c) {
+                // A cell holds a number, not its digits: 12.340 is 12.34.
+                let price = match value(price_c).normalized() {
                     Value::Number { units, scale } if scale <= 2 => {
                         if units < 0 {
                             return Err("a negative price".to_owned());

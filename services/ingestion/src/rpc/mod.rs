@@ -3,6 +3,7 @@
 
 mod discover;
 mod runs;
+mod supplier_feeds;
 mod sync;
 
 use std::sync::Arc;

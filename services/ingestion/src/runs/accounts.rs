@@ -26,6 +26,13 @@ pub(crate) struct AccountRow {
     /// The IANA time zone the source reports the account's days in.
     #[diesel(sql_type = Text)]
     pub(crate) time_zone: String,
+    /// The upstream's version of the account's data at the last committed sync, for
+    /// sources whose upstream has one.
+    #[diesel(sql_type = Nullable<Text>)]
+    pub(crate) upstream_version: Option<String>,
+    /// The hash of what the last committed sync read, for sources that keep one.
+    #[diesel(sql_type = Nullable<Text>)]
+    pub(crate) content_hash: Option<String>,
 }
 
 impl AccountRow {
@@ -42,7 +49,8 @@ impl AccountRow {
 const SELECT: &str = "SELECT a.account_id, a.connection_id, a.name, a.status, \
      (SELECT max(r.finished_at) FROM sync_runs r WHERE r.source = a.source AND r.account_id = a.account_id \
       AND r.status IN ('success', 'partial')) AS last_success_at, \
-     a.metrics_synced_through AS synced_through, a.time_zone FROM sync_accounts a";
+     a.metrics_synced_through AS synced_through, a.time_zone, a.upstream_version, a.content_hash \
+     FROM sync_accounts a";
 
 /// An account as a source's discovery found it.
 #[derive(Debug, Clone)]
@@ -112,6 +120,35 @@ pub(crate) fn set_synced_through(
     .bind::<Timestamptz, _>(now)
     .execute(conn)?;
     Ok(())
+}
+
+/// Records what the upstream said at a committed sync (inside its transaction).
+pub(crate) fn set_upstream_state(
+    conn: &mut PgConnection,
+    source: &SourceName,
+    account_id: i64,
+    state: &UpstreamState,
+    now: DateTime<Utc>,
+) -> QueryResult<()> {
+    diesel::sql_query(
+        "UPDATE sync_accounts SET upstream_version = $3, content_hash = $4, updated_at = $5 \
+         WHERE source = $1 AND account_id = $2",
+    )
+    .bind::<Text, _>(source)
+    .bind::<BigInt, _>(account_id)
+    .bind::<Text, _>(&state.version)
+    .bind::<Text, _>(&state.content_hash)
+    .bind::<Timestamptz, _>(now)
+    .execute(conn)?;
+    Ok(())
+}
+
+/// What an upstream said about an account's data: its version and the hash of the
+/// content read (with the settings it was read with).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct UpstreamState {
+    pub(crate) version: String,
+    pub(crate) content_hash: String,
 }
 
 /// Claims the accounts due for a scheduled sync, moving their next time to `next`

@@ -13,6 +13,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::Value;
 
 use super::Platform;
+use super::accounts::UpstreamState;
 use super::emitter::Emitter;
 use super::jobs::{self, Job, JobUpdate, NewJob};
 use super::model::{Counts, RunCounts, RunRow};
@@ -34,6 +35,12 @@ pub(crate) struct RunContext {
     pub(super) invalid: i64,
     /// Jobs whose results this run loads: consumed when it commits.
     pub(super) loaded_jobs: Vec<uuid::Uuid>,
+    /// What the upstream said at the account's last committed sync.
+    pub(super) stored_state: Option<UpstreamState>,
+    /// What it says now, stored when this run commits.
+    pub(super) upstream_state: Option<UpstreamState>,
+    /// Tables whose staging holds every row the upstream lists now.
+    pub(super) whole: Vec<&'static str>,
 }
 
 impl RunContext {
@@ -45,6 +52,26 @@ impl RunContext {
     /// The days this run fetches, inclusive.
     pub(crate) fn window(&self) -> (NaiveDate, NaiveDate) {
         self.run.window().expect("a running run has a window")
+    }
+
+    /// What the upstream said about the account's data at its last committed sync.
+    pub(crate) fn stored_upstream_state(&self) -> Option<&UpstreamState> {
+        self.stored_state.as_ref()
+    }
+
+    /// What the upstream says now (its version, the hash of what was read): stored
+    /// with the run's commit, for the freshness gate and the next run to compare.
+    pub(crate) fn set_upstream_state(&mut self, state: UpstreamState) {
+        self.upstream_state = Some(state);
+    }
+
+    /// Says the staging of `spec` holds every row the upstream lists now: the merge
+    /// marks the account's stored rows that are not staged (see
+    /// [`crate::store::MarkMissing`]).
+    pub(crate) fn staged_whole(&mut self, spec: &'static TableSpec) {
+        if !self.whole.contains(&spec.table) {
+            self.whole.push(spec.table);
+        }
     }
 
     pub(crate) fn now(&self) -> DateTime<Utc> {
@@ -174,6 +201,45 @@ impl RunContext {
             message: reason,
             entity: entity as i32,
             upstream_id: upstream_id.unwrap_or_default(),
+        };
+        self.emitter
+            .emit(
+                SyncStage::Unspecified,
+                sync_event::Payload::Warning(warning),
+            )
+            .await
+    }
+
+    /// Skips many records at once, like [`RunContext::invalid`] but in one database
+    /// trip and with one warning that counts them (a list with thousands of bad rows
+    /// does not make thousands of events).
+    pub(crate) async fn invalid_many(
+        &mut self,
+        entity: SyncEntity,
+        records: Vec<sync_errors::Refused>,
+    ) -> Result<(), Error> {
+        if records.is_empty() {
+            return Ok(());
+        }
+        let n = records.len() as i64;
+        self.count(entity).invalid += n;
+        self.invalid += n;
+        let first = records[0].reason.clone();
+        let (run_id, source, account_id) =
+            (self.run.id, self.run.source.clone(), self.run.account_id);
+        let name = entity_name(entity);
+        self.platform
+            .db
+            .run(move |conn| {
+                sync_errors::record_many(conn, run_id, source.as_str(), account_id, &name, &records)
+                    .map_err(Error::from)
+            })
+            .await?;
+        let warning = SyncWarning {
+            code: "INVALID_RECORDS".into(),
+            message: format!("{n} invalid record(s) skipped; the first: {first}"),
+            entity: entity as i32,
+            upstream_id: String::new(),
         };
         self.emitter
             .emit(

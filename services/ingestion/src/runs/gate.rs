@@ -2,6 +2,8 @@
 //! successful sync is younger than the TTL is recorded as a skipped run, with its two
 //! events, and makes no upstream call. The decision reads the account's row (it carries
 //! the last success) and a skipped run is stored in the same trip: the gate answers fast.
+//! Past the TTL, a source whose upstream versions its data (a spreadsheet's Drive
+//! version) is asked once: an unchanged version skips the run too.
 
 use std::sync::Arc;
 
@@ -43,6 +45,7 @@ pub(crate) async fn check(platform: &Arc<Platform>, req: &SyncRequest) -> Result
     };
     let writer = platform.clone();
     let lookup = source.clone();
+    let ttl_skip = skip.clone();
     let decision = platform
         .db
         .run(move |conn| {
@@ -58,14 +61,42 @@ pub(crate) async fn check(platform: &Arc<Platform>, req: &SyncRequest) -> Result
                 (now - finished).num_minutes(),
                 ttl.num_minutes()
             );
-            let row = record_skipped(conn, &writer, &skip, reason)?;
+            let row = record_skipped(conn, &writer, &ttl_skip, reason)?;
             Ok::<_, Error>(Some(Decision::Skipped(row)))
         })
         .await?;
-    let decision = decision.ok_or_else(|| Error::NotFound {
+    let mut decision = decision.ok_or_else(|| Error::NotFound {
         kind: "account",
         id: account_id.to_string(),
     })?;
+    if let Decision::Run(account) = &decision
+        && gated
+        && let Some(stored) = account.upstream_version.clone()
+    {
+        let tokens = platform.auth.tokens(&account.connection_id);
+        match req
+            .source
+            .upstream_version(account_id, tokens.as_ref())
+            .await
+        {
+            Some(Ok(now_version)) if now_version == stored => {
+                let reason = format!("unchanged upstream: version {stored} was synced already");
+                let writer = platform.clone();
+                let row = platform
+                    .db
+                    .run(move |conn| {
+                        record_skipped(conn, &writer, &skip, reason).map_err(Error::from)
+                    })
+                    .await?;
+                decision = Decision::Skipped(row);
+            }
+            Some(Err(e)) => {
+                // The run itself meets the same upstream and says what is wrong.
+                tracing::info!(%source, account_id, error = %e, "cannot read the upstream's version; syncing");
+            }
+            _ => {}
+        }
+    }
     if let Decision::Skipped(row) = &decision {
         platform.bell.ring();
         tracing::info!(%source, account_id, run_id = %row.id, "sync skipped by the freshness gate");

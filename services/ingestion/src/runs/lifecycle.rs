@@ -258,6 +258,16 @@ async fn execute(
         counts: RunCounts::default(),
         invalid: 0,
         loaded_jobs: Vec::new(),
+        stored_state: account
+            .upstream_version
+            .clone()
+            .zip(account.content_hash.clone())
+            .map(|(version, content_hash)| accounts::UpstreamState {
+                version,
+                content_hash,
+            }),
+        upstream_state: None,
+        whole: Vec::new(),
     };
     let fetched = source.fetch(&mut ctx).await;
     let ended = match fetched {
@@ -300,6 +310,8 @@ async fn commit(ctx: &mut RunContext, source: &dyn Source) -> Result<RunRow, Err
     let invalid = ctx.invalid;
     let calls = ctx.calls.calls() as i64;
     let jobs_loaded = ctx.loaded_jobs.clone();
+    let upstream_state = ctx.upstream_state.clone();
+    let whole = ctx.whole.clone();
     let now = platform.clock.now();
     let writer = platform.clone();
     platform
@@ -315,6 +327,7 @@ async fn commit(ctx: &mut RunContext, source: &dyn Source) -> Result<RunRow, Err
                     account_id: run.account_id,
                     now,
                     window: run.window(),
+                    whole: &whole,
                 };
                 let reports = merge(conn, &staging, tables, target)?;
                 let mut errors = invalid;
@@ -329,6 +342,9 @@ async fn commit(ctx: &mut RunContext, source: &dyn Source) -> Result<RunRow, Err
                     accounts::set_synced_through(conn, &run.source, run.account_id, end, now)?;
                 }
                 jobs::consume(conn, &jobs_loaded, run.id, now)?;
+                if let Some(state) = &upstream_state {
+                    accounts::set_upstream_state(conn, &run.source, run.account_id, state, now)?;
+                }
                 let (status, reason) = if errors > 0 {
                     (
                         RunStatus::Partial,

@@ -27,7 +27,7 @@ use chrono::{NaiveDate, TimeDelta};
 use diesel::Connection;
 use tokio::sync::Semaphore;
 
-pub(crate) use accounts::Discovered;
+pub(crate) use accounts::{Discovered, UpstreamState};
 pub(crate) use context::RunContext;
 pub(crate) use jobs::{Job, JobState, JobUpdate};
 pub(crate) use model::{RunRow, RunStatus, SourceName, Trigger, entity_name};

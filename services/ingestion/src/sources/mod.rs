@@ -5,6 +5,7 @@
 pub mod amazon_ads;
 mod decimal;
 pub mod linkedin;
+pub mod supplier_feed;
 #[cfg(test)]
 pub(crate) mod testing;
 
@@ -59,6 +60,17 @@ pub(crate) trait Source: Send + Sync + 'static {
         Ok(())
     }
 
+    /// The upstream's version of the account's data now, for a source whose upstream
+    /// versions it (a spreadsheet's Drive version): a SCHEDULED sync is skipped while it
+    /// equals the version the last committed sync stored. `None`: not versioned.
+    fn upstream_version<'a>(
+        &'a self,
+        _account_id: i64,
+        _tokens: &'a dyn TokenSource,
+    ) -> BoxFuture<'a, Option<Result<String, Error>>> {
+        Box::pin(async { None })
+    }
+
     /// The accounts a connection (its `tokens`) reaches.
     fn discover<'a>(
         &'a self,
@@ -75,6 +87,9 @@ pub(crate) trait Source: Send + Sync + 'static {
 #[derive(Clone)]
 pub(crate) struct Registry {
     sources: Vec<Arc<dyn Source>>,
+    /// The supplier-feed source, typed: its feeds are configured and previewed through
+    /// RPCs of their own.
+    supplier_feed: Option<Arc<supplier_feed::SupplierFeedSource>>,
 }
 
 impl std::fmt::Debug for Registry {
@@ -88,7 +103,11 @@ impl std::fmt::Debug for Registry {
 impl Registry {
     /// Every source of this build, configured: the one place a source is registered.
     /// Amazon Ads is served when its client id is set (every call needs it).
-    pub(crate) fn new(config: &Config, upstream: &UpstreamClient) -> Result<Registry, Error> {
+    pub(crate) fn new(
+        config: &Config,
+        upstream: &UpstreamClient,
+        db: &adsync_db::Db,
+    ) -> Result<Registry, Error> {
         let mut sources: Vec<Arc<dyn Source>> = vec![Arc::new(linkedin::LinkedInSource::new(
             &config.linkedin,
             config.max_range_days,
@@ -99,12 +118,30 @@ impl Registry {
                 .map_err(Error::Config)?;
             sources.push(Arc::new(amazon));
         }
-        Ok(Registry::of(sources))
+        let feeds = Arc::new(supplier_feed::SupplierFeedSource::new(
+            &config.supplier_feed,
+            upstream.clone(),
+            db.clone(),
+        ));
+        sources.push(feeds.clone());
+        Ok(Registry {
+            sources,
+            supplier_feed: Some(feeds),
+        })
     }
 
     /// A registry of exactly `sources`.
+    #[cfg_attr(not(test), allow(dead_code))]
     pub(crate) fn of(sources: Vec<Arc<dyn Source>>) -> Registry {
-        Registry { sources }
+        Registry {
+            sources,
+            supplier_feed: None,
+        }
+    }
+
+    /// The supplier-feed source, when this process serves it.
+    pub(crate) fn supplier_feed(&self) -> Option<&Arc<supplier_feed::SupplierFeedSource>> {
+        self.supplier_feed.as_ref()
     }
 
     pub(crate) fn get(&self, name: &SourceName) -> Option<&Arc<dyn Source>> {

@@ -45,6 +45,7 @@ static ITEMS: TableSpec = TableSpec {
     account: "account_id",
     mode: MergeMode::Upsert,
     replaces_window: None,
+    marks_missing: None,
     entity: SyncEntity::Account,
     copy: crate::copy_fn!(stage_items::table),
 };

@@ -23,6 +23,8 @@ pub(crate) struct TableReport {
     pub(crate) orphans: i64,
     /// Stored rows of the window the upstream no longer reports (counted in `written`).
     pub(crate) removed: i64,
+    /// Stored rows the upstream no longer lists, marked as gone (counted in `written`).
+    pub(crate) marked: i64,
 }
 
 #[derive(QueryableByName)]
@@ -45,6 +47,9 @@ pub(crate) struct MergeTarget<'a> {
     pub(crate) now: DateTime<Utc>,
     /// The days the run fetched, for tables that replace them.
     pub(crate) window: Option<(NaiveDate, NaiveDate)>,
+    /// The tables whose staging holds every row the upstream lists now (their missing
+    /// rows are marked).
+    pub(crate) whole: &'a [&'static str],
 }
 
 /// Merges every staging table of `staging` into its table, in `specs` order (parents
@@ -88,14 +93,24 @@ pub(crate) fn merge(
                 .execute(conn)? as i64,
             _ => 0,
         };
+        let marked = match spec.mark_missing_sql(&stage) {
+            Some(sql) if target.whole.contains(&spec.table) => sql_query(sql)
+                .bind::<Timestamptz, _>(target.now)
+                .bind::<BigInt, _>(target.account_id)
+                .bind::<SqlUuid, _>(target.run_id)
+                .execute(conn)?
+                as i64,
+            _ => 0,
+        };
         reports.push((
             *spec,
             TableReport {
                 staged: counts.merged + counts.orphans,
-                written: counts.written + removed,
+                written: counts.written + removed + marked,
                 unchanged: counts.merged - counts.written,
                 orphans: counts.orphans,
                 removed,
+                marked,
             },
         ));
     }
@@ -178,6 +193,7 @@ mod tests {
             account_id: ACCOUNT,
             now,
             window: None,
+            whole: &[],
         };
         let reports = conn
             .transaction(|conn| {
@@ -242,7 +258,8 @@ mod tests {
                 written: 3,
                 unchanged: 0,
                 orphans: 0,
-                removed: 0
+                removed: 0,
+                marked: 0
             }
         );
         assert_eq!(first["campaigns"].written, 2);
@@ -278,7 +295,8 @@ mod tests {
                 written: 1,
                 unchanged: 2,
                 orphans: 0,
-                removed: 0
+                removed: 0,
+                marked: 0
             }
         );
         let after = times(&mut conn, metric_times);
@@ -343,6 +361,7 @@ mod tests {
                 account_id: ACCOUNT,
                 now: Utc::now(),
                 window: None,
+                whole: &[],
             };
             conn.transaction(|conn| merge(conn, &staging, tables::ALL, target))
                 .unwrap()
@@ -357,7 +376,8 @@ mod tests {
                 written: 1,
                 unchanged: 0,
                 orphans: 1,
-                removed: 0
+                removed: 0,
+                marked: 0
             }
         );
         assert_eq!(report["audience_demographics"].written, 1);
@@ -414,6 +434,7 @@ mod tests {
             account_id: ACCOUNT,
             now: Utc::now(),
             window: None,
+            whole: &[],
         };
         let failed: diesel::QueryResult<()> = conn.transaction(|conn| {
             merge(conn, &staging, tables::ALL, target)?;
@@ -458,6 +479,7 @@ mod tests {
             valid_to: "valid_to",
         },
         replaces_window: None,
+        marks_missing: None,
         entity: adsync_proto::ingestion::SyncEntity::Account,
         copy: crate::copy_fn!(stage_prices::table),
     };
@@ -497,6 +519,7 @@ mod tests {
                 account_id: ACCOUNT,
                 now,
                 window: None,
+                whole: &[],
             };
             conn.transaction(|conn| merge(conn, &staging, specs, target))
                 .unwrap()

@@ -13,5 +13,5 @@ pub(crate) use copy_text::CopyBuffer;
 pub(crate) use merge::{MergeTarget, merge};
 #[cfg(test)]
 pub(crate) use spec::declared_columns;
-pub(crate) use spec::{MergeMode, Parent, TableSpec};
+pub(crate) use spec::{MarkMissing, MergeMode, Parent, TableSpec};
 pub(crate) use staging::Staging;

@@ -29,6 +29,17 @@ pub(crate) enum MergeMode {
     },
 }
 
+/// How a table marks the rows the upstream no longer lists.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct MarkMissing {
+    /// The nullable timestamp set to the sync's time on rows no longer listed (a data
+    /// column staged as NULL, so a row that comes back is cleared by the merge).
+    pub(crate) column: &'static str,
+    /// The key column whose value a refused record of the run carries as its
+    /// `upstream_id`: a row the upstream still lists but the run refused is not gone.
+    pub(crate) refused_key: &'static str,
+}
+
 /// A row's parent: staged rows whose parent is not stored for the syncing account are
 /// orphans, recorded as sync errors instead of written.
 #[derive(Debug, Clone, Copy)]
@@ -69,6 +80,10 @@ pub(crate) struct TableSpec {
     /// The date column, when the run's staged rows are the whole truth of its window:
     /// the account's stored rows dated in the window that were not staged are removed.
     pub(crate) replaces_window: Option<&'static str>,
+    /// When the run's staged rows are every row the upstream lists now (the source says
+    /// so: [`crate::runs::RunContext::staged_whole`]): the account's stored rows not
+    /// staged are marked as gone, never deleted.
+    pub(crate) marks_missing: Option<MarkMissing>,
     /// The entity whose written / unchanged / invalid counts this table's merge gives.
     pub(crate) entity: SyncEntity,
     pub(crate) copy: CopyFn,
@@ -271,6 +286,27 @@ impl TableSpec {
                  EXCEPT SELECT {keys} FROM {stage})",
             table = self.table,
             account = self.account,
+        ))
+    }
+
+    /// Marks the account's (`$2`) rows not in `stage` and not refused by run `$3` as
+    /// gone at `$1`, unless they are marked already.
+    pub(crate) fn mark_missing_sql(&self, stage: &str) -> Option<String> {
+        let m = self.marks_missing?;
+        let matches = self
+            .key
+            .iter()
+            .map(|k| format!("s.{k} = t.{k}"))
+            .collect::<Vec<_>>()
+            .join(" AND ");
+        Some(format!(
+            "UPDATE {table} t SET {col} = $1 WHERE t.{account} = $2 AND t.{col} IS NULL \
+             AND NOT EXISTS (SELECT 1 FROM {stage} s WHERE {matches}) \
+             AND NOT EXISTS (SELECT 1 FROM sync_errors e WHERE e.run_id = $3 AND e.upstream_id = t.{refused})",
+            table = self.table,
+            col = m.column,
+            account = self.account,
+            refused = m.refused_key,
         ))
     }
 

@@ -1,7 +1,7 @@
 //! `sync_errors`: upstream records a run skipped, kept with their raw form and the reason.
 
 use diesel::pg::PgConnection;
-use diesel::sql_types::{BigInt, Jsonb, Nullable, Text, Uuid as SqlUuid};
+use diesel::sql_types::{Array, BigInt, Jsonb, Nullable, Text, Uuid as SqlUuid};
 use diesel::{RunQueryDsl, sql_query};
 
 /// One skipped record.
@@ -47,5 +47,47 @@ pub(crate) fn record(conn: &mut PgConnection, e: &SyncError<'_>) -> diesel::Quer
     .bind::<Text, _>(pg_text(e.reason))
     .bind::<Jsonb, _>(pg_json(e.raw))
     .execute(conn)?;
+    Ok(())
+}
+
+/// One refused record of many ([`record_many`]).
+#[derive(Debug, Clone)]
+pub(crate) struct Refused {
+    pub(crate) upstream_id: Option<String>,
+    pub(crate) reason: String,
+    pub(crate) raw: serde_json::Value,
+}
+
+/// Records many refused records of one run and entity, a few thousand per statement.
+pub(crate) fn record_many(
+    conn: &mut PgConnection,
+    run_id: uuid::Uuid,
+    source: &str,
+    account_id: i64,
+    entity: &str,
+    records: &[Refused],
+) -> diesel::QueryResult<()> {
+    for chunk in records.chunks(5_000) {
+        let ids: Vec<Option<String>> = chunk
+            .iter()
+            .map(|r| r.upstream_id.as_deref().map(pg_text))
+            .collect();
+        let reasons: Vec<String> = chunk.iter().map(|r| pg_text(&r.reason)).collect();
+        let raws: Vec<serde_json::Value> = chunk.iter().map(|r| pg_json(&r.raw)).collect();
+        sql_query(
+            "INSERT INTO sync_errors (run_id, source, account_id, entity, upstream_id, reason, raw) \
+             SELECT $1, $2, $3, $4, u.id, u.reason, u.raw \
+             FROM unnest($5::text[], $6::text[], $7::jsonb[]) WITH ORDINALITY AS u(id, reason, raw, n) \
+             ORDER BY u.n",
+        )
+        .bind::<SqlUuid, _>(run_id)
+        .bind::<Text, _>(source)
+        .bind::<BigInt, _>(account_id)
+        .bind::<Text, _>(entity)
+        .bind::<Array<Nullable<Text>>, _>(ids)
+        .bind::<Array<Text>, _>(reasons)
+        .bind::<Array<Jsonb>, _>(raws)
+        .execute(conn)?;
+    }
     Ok(())
 }

@@ -62,6 +62,11 @@ impl FieldViolations {
         self.violations.is_empty()
     }
 
+    /// The fields named so far, in order.
+    pub fn fields(&self) -> Vec<String> {
+        self.violations.iter().map(|(f, _)| f.clone()).collect()
+    }
+
     /// Adds `other`'s violations with `prefix` before each field (`period.` + `start_date`),
     /// for a nested message checked on its own.
     pub fn extend_prefixed(&mut self, prefix: &str, other: FieldViolations) -> &mut Self {

@@ -1,6 +1,6 @@
 //! The warehouse: the tables ingestion writes and reporting reads — the run bookkeeping
 //! in `public` ([`schema`]) and each source's tables in a schema of its own
-//! ([`schema::linkedin`], [`schema::amazon_ads`]).
+//! ([`schema::linkedin`], [`schema::amazon_ads`], [`schema::supplier_feed`]).
 //!
 //! The migrations live in `migrations/ingestion/` (ingestion owns the schema); both
 //! services embed them here and run them at start-up, so either can start first
@@ -13,6 +13,7 @@ pub mod schema {
     include!("schema.rs");
     include!("linkedin_schema.rs");
     include!("amazon_ads_schema.rs");
+    include!("supplier_feed_schema.rs");
 }
 
 use diesel_migrations::{EmbeddedMigrations, embed_migrations};

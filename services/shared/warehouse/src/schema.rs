@@ -22,6 +22,8 @@ diesel::table! {
         updated_at -> Timestamptz,
         source -> Text,
         time_zone -> Text,
+        upstream_version -> Nullable<Text>,
+        content_hash -> Nullable<Text>,
     }
 }
 

@@ -31,6 +31,7 @@ pub(crate) const PROFILES: TableSpec = TableSpec {
     account: "id",
     mode: MergeMode::Upsert,
     replaces_window: None,
+    marks_missing: None,
     entity: SyncEntity::Profile,
     copy: crate::copy_fn!(stage::stage_profiles::table),
 };
@@ -61,6 +62,7 @@ pub(crate) const CAMPAIGNS: TableSpec = TableSpec {
     account: "profile_id",
     mode: MergeMode::Upsert,
     replaces_window: None,
+    marks_missing: None,
     entity: SyncEntity::Campaign,
     copy: crate::copy_fn!(stage::stage_campaigns::table),
 };
@@ -79,6 +81,7 @@ pub(crate) const AD_GROUPS: TableSpec = TableSpec {
     account: "profile_id",
     mode: MergeMode::Upsert,
     replaces_window: None,
+    marks_missing: None,
     entity: SyncEntity::AdGroup,
     copy: crate::copy_fn!(stage::stage_ad_groups::table),
 };
@@ -105,6 +108,7 @@ pub(crate) const KEYWORDS: TableSpec = TableSpec {
     account: "profile_id",
     mode: MergeMode::Upsert,
     replaces_window: None,
+    marks_missing: None,
     entity: SyncEntity::Keyword,
     copy: crate::copy_fn!(stage::stage_keywords::table),
 };
@@ -130,6 +134,7 @@ pub(crate) const NEGATIVE_KEYWORDS: TableSpec = TableSpec {
     account: "profile_id",
     mode: MergeMode::Upsert,
     replaces_window: None,
+    marks_missing: None,
     entity: SyncEntity::NegativeKeyword,
     copy: crate::copy_fn!(stage::stage_negative_keywords::table),
 };
@@ -157,6 +162,7 @@ pub(crate) const TARGETS: TableSpec = TableSpec {
     account: "profile_id",
     mode: MergeMode::Upsert,
     replaces_window: None,
+    marks_missing: None,
     entity: SyncEntity::Target,
     copy: crate::copy_fn!(stage::stage_targets::table),
 };
@@ -182,6 +188,7 @@ pub(crate) const PRODUCT_ADS: TableSpec = TableSpec {
     account: "profile_id",
     mode: MergeMode::Upsert,
     replaces_window: None,
+    marks_missing: None,
     entity: SyncEntity::ProductAd,
     copy: crate::copy_fn!(stage::stage_product_ads::table),
 };
@@ -216,6 +223,7 @@ pub(crate) const CAMPAIGN_METRICS: TableSpec = TableSpec {
     account: "profile_id",
     mode: MergeMode::Upsert,
     replaces_window: Some("date"),
+    marks_missing: None,
     entity: SyncEntity::CampaignDailyMetric,
     copy: crate::copy_fn!(stage::stage_campaign_daily_metrics::table),
 };
@@ -258,6 +266,7 @@ pub(crate) const TARGETING_METRICS: TableSpec = TableSpec {
     account: "profile_id",
     mode: MergeMode::Upsert,
     replaces_window: Some("date"),
+    marks_missing: None,
     entity: SyncEntity::TargetingDailyMetric,
     copy: crate::copy_fn!(stage::stage_targeting_daily_metrics::table),
 };
@@ -300,6 +309,7 @@ pub(crate) const SEARCH_TERM_METRICS: TableSpec = TableSpec {
     account: "profile_id",
     mode: MergeMode::Upsert,
     replaces_window: Some("date"),
+    marks_missing: None,
     entity: SyncEntity::SearchTermDailyMetric,
     copy: crate::copy_fn!(stage::stage_search_term_daily_metrics::table),
 };
@@ -336,6 +346,7 @@ pub(crate) const PRODUCT_AD_METRICS: TableSpec = TableSpec {
     account: "profile_id",
     mode: MergeMode::Upsert,
     replaces_window: Some("date"),
+    marks_missing: None,
     entity: SyncEntity::ProductAdDailyMetric,
     copy: crate::copy_fn!(stage::stage_product_ad_daily_metrics::table),
 };

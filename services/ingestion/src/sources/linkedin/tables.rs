@@ -25,6 +25,7 @@ pub(crate) const ACCOUNTS: TableSpec = TableSpec {
     account: "id",
     mode: MergeMode::Upsert,
     replaces_window: None,
+    marks_missing: None,
     entity: SyncEntity::Account,
     copy: crate::copy_fn!(stage::stage_ad_accounts::table),
 };
@@ -53,6 +54,7 @@ pub(crate) const CAMPAIGN_GROUPS: TableSpec = TableSpec {
     account: "account_id",
     mode: MergeMode::Upsert,
     replaces_window: None,
+    marks_missing: None,
     entity: SyncEntity::CampaignGroup,
     copy: crate::copy_fn!(stage::stage_campaign_groups::table),
 };
@@ -94,6 +96,7 @@ pub(crate) const CAMPAIGNS: TableSpec = TableSpec {
     account: "account_id",
     mode: MergeMode::Upsert,
     replaces_window: None,
+    marks_missing: None,
     entity: SyncEntity::Campaign,
     copy: crate::copy_fn!(stage::stage_campaigns::table),
 };
@@ -122,6 +125,7 @@ pub(crate) const CREATIVES: TableSpec = TableSpec {
     account: "account_id",
     mode: MergeMode::Upsert,
     replaces_window: None,
+    marks_missing: None,
     entity: SyncEntity::Creative,
     copy: crate::copy_fn!(stage::stage_creatives::table),
 };
@@ -154,6 +158,7 @@ pub(crate) const CAMPAIGN_METRICS: TableSpec = TableSpec {
     account: "account_id",
     mode: MergeMode::Upsert,
     replaces_window: None,
+    marks_missing: None,
     entity: SyncEntity::CampaignDailyMetric,
     copy: crate::copy_fn!(stage::stage_campaign_daily_metrics::table),
 };
@@ -187,6 +192,7 @@ pub(crate) const CREATIVE_METRICS: TableSpec = TableSpec {
     account: "account_id",
     mode: MergeMode::Upsert,
     replaces_window: None,
+    marks_missing: None,
     entity: SyncEntity::CreativeDailyMetric,
     copy: crate::copy_fn!(stage::stage_creative_daily_metrics::table),
 };
@@ -205,6 +211,7 @@ pub(crate) const DEMOGRAPHICS: TableSpec = TableSpec {
     account: "account_id",
     mode: MergeMode::Upsert,
     replaces_window: None,
+    marks_missing: None,
     entity: SyncEntity::Demographic,
     copy: crate::copy_fn!(stage::stage_audience_demographics::table),
 };
