@@ -1,6 +1,6 @@
-//! Support for adsync's cross-service tests: the whole stack in-process — the LinkedIn
-//! and Amazon Ads sandboxes, auth, ingestion and reporting on loopback ports, one
-//! database — and bearer helpers. The tests themselves are in `tests/` (one binary, `e2e`).
+//! Support for adsync's cross-service tests: the whole stack in-process — the LinkedIn,
+//! Amazon Ads and Google Sheets sandboxes, auth, ingestion and reporting on loopback
+//! ports, one database — and bearer helpers. The tests themselves are in `tests/` (one binary, `e2e`).
 
 use adsync_amazon_ads_sandbox::{
     Region as AmazonRegion, Sandbox as AmazonSandbox, SandboxConfig as AmazonConfig,
@@ -13,6 +13,7 @@ use adsync_proto::ingestion::{
     DiscoverAccountsRequest, RunFinished, StartSyncRequest, SyncEvent, sync_event,
 };
 use adsync_server::Clock;
+use adsync_sheets_sandbox::{Sandbox as SheetsSandbox, SandboxConfig as SheetsConfig};
 use adsync_test_harness::{TestDatabase, TestServer, db_args, remote_auth_args};
 use chrono::TimeDelta;
 use tonic::transport::Channel;
@@ -29,6 +30,7 @@ const KEY: &str = "KioqKioqKioqKioqKioqKioqKioqKioqKioqKioqKio=";
 pub struct Stack {
     pub sandbox: Sandbox,
     pub amazon: AmazonSandbox,
+    pub sheets: SheetsSandbox,
     pub db: TestDatabase,
     pub clock: Clock,
     pub admin: String,
@@ -71,7 +73,21 @@ impl Stack {
         Stack::start_full(db, sandbox, AmazonConfig::default(), service_token, &[]).await
     }
 
-    /// The stack on `db` with both sandboxes as given, ingestion with `extra` flags.
+    /// Starts the stack on a fresh database with the Google Sheets sandbox as `sheets`
+    /// says (and default LinkedIn and Amazon Ads sandboxes), ingestion with `extra` flags.
+    pub async fn start_with_sheets(sheets: SheetsConfig, extra: &[&str]) -> Stack {
+        let db = TestDatabase::migrated(&all_migrations());
+        Stack::start_all(
+            db,
+            (SandboxConfig::default(), AmazonConfig::default(), sheets),
+            None,
+            extra,
+        )
+        .await
+    }
+
+    /// The stack on `db` with the LinkedIn and Amazon sandboxes as given (a default
+    /// Sheets sandbox), ingestion with `extra` flags.
     pub async fn start_full(
         db: TestDatabase,
         sandbox: SandboxConfig,
@@ -79,8 +95,25 @@ impl Stack {
         service_token: Option<&str>,
         extra: &[&str],
     ) -> Stack {
+        Stack::start_all(
+            db,
+            (sandbox, amazon, SheetsConfig::default()),
+            service_token,
+            extra,
+        )
+        .await
+    }
+
+    /// The stack on `db` with every sandbox as given, ingestion with `extra` flags.
+    pub async fn start_all(
+        db: TestDatabase,
+        (sandbox, amazon, sheets): (SandboxConfig, AmazonConfig, SheetsConfig),
+        service_token: Option<&str>,
+        extra: &[&str],
+    ) -> Stack {
         let sandbox = Sandbox::start(sandbox).await.expect("sandbox");
         let amazon = AmazonSandbox::start(amazon).await.expect("amazon sandbox");
+        let sheets = SheetsSandbox::start(sheets).await.expect("sheets sandbox");
         let clock = Clock::default();
         let admin = adsync_auth::bootstrap_token(
             &db_args(&db),
@@ -124,8 +157,8 @@ impl Stack {
                 amazon_refresh_ahead_secs: 600,
             },
             google: adsync_auth::GoogleApp {
-                google_token_url: "http://127.0.0.1:9/token".into(),
-                google_scopes: "https://www.googleapis.com/auth/spreadsheets.readonly".into(),
+                google_token_url: sheets.token_url(),
+                google_scopes: "https://www.googleapis.com/auth/spreadsheets.readonly https://www.googleapis.com/auth/drive.metadata.readonly".into(),
                 google_refresh_ahead_secs: 300,
             },
             oauth_state_ttl_secs: 600,
@@ -142,7 +175,7 @@ impl Stack {
             &db,
             &auth.uri(),
             &service_token,
-            (&sandbox, &amazon),
+            (&sandbox, &amazon, &sheets),
             &flags,
         ))
         .expect("ingestion flags");
@@ -168,6 +201,7 @@ impl Stack {
         Stack {
             sandbox,
             amazon,
+            sheets,
             db,
             clock,
             admin,
@@ -256,6 +290,27 @@ impl Stack {
         .connection_id
     }
 
+    /// Connects Google service account `n` of the Sheets sandbox by uploading its key
+    /// file. Returns the connection id.
+    pub async fn connect_google(&self, n: usize) -> String {
+        use adsync_proto::auth::CreateServiceAccountConnectionRequest;
+        let mut auth =
+            adsync_proto::auth::auth_service_client::AuthServiceClient::new(self.auth.channel());
+        auth.create_service_account_connection(bearer(
+            CreateServiceAccountConnectionRequest {
+                key_file_json: self.sheets.key_file(n).to_string(),
+                ..Default::default()
+            },
+            &self.admin,
+        ))
+        .await
+        .expect("create service-account connection")
+        .into_inner()
+        .connection
+        .expect("connection")
+        .connection_id
+    }
+
     /// Upstream tokens of `connection_id` as ingestion gets them: from auth.
     pub fn token_source(&self, connection_id: &str) -> adsync_ingestion::upstream::AuthTokenSource {
         adsync_ingestion::upstream::AuthTokenSource::new(
@@ -291,7 +346,7 @@ fn ingestion_flags(
     db: &TestDatabase,
     auth_uri: &str,
     service_token: &str,
-    (sandbox, amazon): (&Sandbox, &AmazonSandbox),
+    (sandbox, amazon, sheets): (&Sandbox, &AmazonSandbox, &SheetsSandbox),
     extra: &[&str],
 ) -> Vec<String> {
     let mut flags: Vec<String> = [
@@ -320,6 +375,10 @@ fn ingestion_flags(
         "20",
         "--amazon-report-poll-max-ms",
         "200",
+        "--sheets-api-url",
+        &sheets.base_url(),
+        "--drive-api-url",
+        &sheets.base_url(),
     ]
     .iter()
     .map(|s| (*s).to_owned())
@@ -346,7 +405,7 @@ impl Stack {
             &self.db,
             &self.auth.uri(),
             &self.service_token,
-            (&self.sandbox, &self.amazon),
+            (&self.sandbox, &self.amazon, &self.sheets),
             extra,
         )
     }
@@ -357,7 +416,7 @@ impl Stack {
             &self.db,
             &self.auth.uri(),
             &self.service_token,
-            (&self.sandbox, &self.amazon),
+            (&self.sandbox, &self.amazon, &self.sheets),
             extra,
         ))
         .expect("ingestion flags");

@@ -9,6 +9,7 @@ mod linkedin_details;
 mod readme;
 mod reporting;
 mod schema_migration;
+mod supplier_feeds;
 mod sync;
 mod sync_load;
 mod upstream_client;

@@ -257,6 +257,11 @@ pub enum Edit {
         from: usize,
         to: usize,
     },
+    /// Deletes the price sheet's row `row` (1-based, as the sheet shows it): the rows
+    /// below move up.
+    DeleteRow {
+        row: usize,
+    },
     Share {
         email: String,
     },
@@ -487,6 +492,15 @@ pub(crate) fn apply(state: &State, id: &str, edit: Edit) -> Result<(), String> {
                     }
                     let role = sheet.roles.remove(from);
                     sheet.roles.insert(to, role);
+                }
+                Edit::DeleteRow { row } => {
+                    if row == 0 || row > sheet.rows.len() {
+                        return Err(format!("row {row} is not a row of the sheet"));
+                    }
+                    if row - 1 <= header {
+                        return Err("the header and the rows above it stay".into());
+                    }
+                    sheet.rows.remove(row - 1);
                 }
                 Edit::Share { email } => {
                     book.shared_with.insert(email);
