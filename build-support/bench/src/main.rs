@@ -6,6 +6,8 @@
 //!   the reporting RPCs under many concurrent callers over millions of metric rows.
 //! - `cargo run --release -p adsync-bench -- amazon [--profiles N --campaigns N ...]`: Amazon
 //!   Ads profiles synced with their asynchronous reports, then re-synced.
+//! - `cargo run --release -p adsync-bench -- supplier [--rows N --changed-percent P]`: a
+//!   supplier's Google Sheet imported, then re-imported with some prices changed.
 //!
 //! Both run the real stack in this process (sandbox, auth, ingestion, reporting) against
 //! PostgreSQL from TEST_DATABASE_URL/DATABASE_URL, or a throwaway cluster.
@@ -15,6 +17,7 @@ mod measure;
 mod own_runtime;
 mod report;
 mod seed;
+mod supplier;
 mod sync;
 
 use clap::Parser;
@@ -32,6 +35,8 @@ enum Cli {
     Report(report::Args),
     /// Sync Amazon Ads profiles of a generated sandbox, reports and all.
     Amazon(amazon::Args),
+    /// Import a large supplier price sheet, then re-import it with some prices changed.
+    Supplier(supplier::Args),
 }
 
 #[tokio::main]
@@ -40,5 +45,6 @@ async fn main() -> anyhow::Result<()> {
         Cli::Sync(args) => sync::run(args).await,
         Cli::Report(args) => report::run(args).await,
         Cli::Amazon(args) => amazon::run(args).await,
+        Cli::Supplier(args) => supplier::run(args).await,
     }
 }
