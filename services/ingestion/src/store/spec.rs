@@ -37,6 +37,7 @@ pub(crate) struct MarkMissing {
     pub(crate) column: &'static str,
     /// The key column whose value a refused record of the run carries as its
     /// `upstream_id`: a row the upstream still lists but the run refused is not gone.
+    /// (The table's key is the account column and this one.)
     pub(crate) refused_key: &'static str,
 }
 
@@ -290,23 +291,36 @@ impl TableSpec {
     }
 
     /// Marks the account's (`$2`) rows not in `stage` and not refused by run `$3` as
-    /// gone at `$1`, unless they are marked already.
+    /// gone at `$1`, unless they are marked already. The rows to mark are one set
+    /// difference (hashed, whatever the planner guesses of a staging table it has no
+    /// statistics for: a per-row probe of it takes minutes on a large list), then
+    /// updated over the primary key.
     pub(crate) fn mark_missing_sql(&self, stage: &str) -> Option<String> {
         let m = self.marks_missing?;
-        let matches = self
+        let keys = self.key.join(", ");
+        // The refused records' keys: the account and the refused key carry the whole key.
+        let refused = self
             .key
             .iter()
-            .map(|k| format!("s.{k} = t.{k}"))
+            .map(|k| {
+                if *k == self.account {
+                    "$2".to_owned()
+                } else if *k == m.refused_key {
+                    "e.upstream_id".to_owned()
+                } else {
+                    panic!("{}: a key column ({k}) neither the account nor the refused key", self.table)
+                }
+            })
             .collect::<Vec<_>>()
-            .join(" AND ");
+            .join(", ");
         Some(format!(
-            "UPDATE {table} t SET {col} = $1 WHERE t.{account} = $2 AND t.{col} IS NULL \
-             AND NOT EXISTS (SELECT 1 FROM {stage} s WHERE {matches}) \
-             AND NOT EXISTS (SELECT 1 FROM sync_errors e WHERE e.run_id = $3 AND e.upstream_id = t.{refused})",
+            "UPDATE {table} SET {col} = $1 WHERE {account} = $2 AND ({keys}) IN ( \
+                 SELECT {keys} FROM {table} WHERE {account} = $2 AND {col} IS NULL \
+                 EXCEPT SELECT {keys} FROM {stage} \
+                 EXCEPT SELECT {refused} FROM sync_errors e WHERE e.run_id = $3 AND e.upstream_id IS NOT NULL)",
             table = self.table,
             col = m.column,
             account = self.account,
-            refused = m.refused_key,
         ))
     }
 
