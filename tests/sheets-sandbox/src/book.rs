@@ -615,6 +615,8 @@ pub(crate) fn generate(seed: u64, n: u32, rows: u32, now: DateTime<Utc>) -> Spre
         price.rows.push(cells);
     }
 
+    // A new sheet has 1000 rows; a longer list has as many as it fills.
+    price.row_count = price.row_count.max(price.rows.len());
     let mut sheets = Vec::new();
     if let Some(tab) = layout.first_tab {
         sheets.push(Sheet {
