@@ -50,7 +50,8 @@ async fn the_readme_grpcurl_recipes_run_as_written_against_the_stack() {
     let script = recipes()
         .replace("127.0.0.1:50051", &host(stack.auth.uri()))
         .replace("127.0.0.1:50052", &host(stack.ingestion.uri()))
-        .replace("127.0.0.1:50053", &host(stack.reporting.uri()));
+        .replace("127.0.0.1:50053", &host(stack.reporting.uri()))
+        .replace("127.0.0.1:8767", &host(stack.sheets.base_url()));
     let output = tokio::task::spawn_blocking({
         let dir = dir.clone();
         move || {
@@ -93,6 +94,9 @@ async fn the_readme_grpcurl_recipes_run_as_written_against_the_stack() {
         "\"acosPercent\"",
         "\"searchTerms\"",
         "\"days\"",
+        "\"columns\"",
+        "SYNC_STATUS_PARTIAL",
+        "ITEM_STATUS_ACTIVE",
     ] {
         assert!(out.contains(expected), "no {expected:?} in:\n{out}");
     }

@@ -308,7 +308,10 @@ impl TableSpec {
                 } else if *k == m.refused_key {
                     "e.upstream_id".to_owned()
                 } else {
-                    panic!("{}: a key column ({k}) neither the account nor the refused key", self.table)
+                    panic!(
+                        "{}: a key column ({k}) neither the account nor the refused key",
+                        self.table
+                    )
                 }
             })
             .collect::<Vec<_>>()
