@@ -11,6 +11,7 @@ use adsync_warehouse::schema::supplier_feed::suppliers;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
+use super::client::range_start;
 use super::mapping::Field;
 use super::numbers::NumberFormat;
 use super::parse::Reading;
@@ -246,14 +247,7 @@ impl FeedConfig {
     /// How its rows are read. With a range and no header row, the range's first row is
     /// the header.
     pub(crate) fn reading(&self) -> Reading {
-        let range_start = self.range.as_ref().map(|r| {
-            r.split(':')
-                .next()
-                .unwrap_or("")
-                .trim_start_matches(|c: char| c.is_ascii_uppercase())
-                .parse()
-                .unwrap_or(1)
-        });
+        let range_start = self.range.as_deref().map(|r| range_start(r).1);
         Reading {
             header_row: self.header_row.map(|r| r as usize).or(range_start),
             columns: self.columns.clone(),
