@@ -70,6 +70,14 @@ pub(crate) const METHOD_SCOPES: MethodScopes = &[
         "/adsync.ingestion.v1.IngestionService/SetItemStatus",
         &[Scope::SyncWrite],
     ),
+    (
+        "/adsync.ingestion.v1.IngestionService/UploadSupplierFile",
+        &[Scope::SyncWrite],
+    ),
+    (
+        "/adsync.ingestion.v1.IngestionService/ListSupplierUploads",
+        &[Scope::SyncRead],
+    ),
 ];
 
 /// A server stream of one RPC's responses.
@@ -207,6 +215,24 @@ impl IngestionService for IngestionApi {
     ) -> Result<Response<SetItemStatusResponse>, Status> {
         Ok(Response::new(
             self.set_item_status(request.into_inner()).await?,
+        ))
+    }
+    #[tracing::instrument(skip_all, fields(rpc = "UploadSupplierFile"))]
+    async fn upload_supplier_file(
+        &self,
+        request: Request<tonic::Streaming<UploadSupplierFileRequest>>,
+    ) -> Result<Response<UploadSupplierFileResponse>, Status> {
+        Ok(Response::new(
+            self.upload_supplier_file(request.into_inner()).await?,
+        ))
+    }
+    #[tracing::instrument(skip_all, fields(rpc = "ListSupplierUploads"))]
+    async fn list_supplier_uploads(
+        &self,
+        request: Request<ListSupplierUploadsRequest>,
+    ) -> Result<Response<ListSupplierUploadsResponse>, Status> {
+        Ok(Response::new(
+            self.list_supplier_uploads(request.into_inner()).await?,
         ))
     }
 }

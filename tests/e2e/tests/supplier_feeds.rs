@@ -2,7 +2,8 @@
 //! Sheets sandbox through a service-account connection, the stored items, price
 //! histories and parsing logs compared with the sandbox's ground truth — after edits
 //! too — and the failures an operator meets (unshared sheets, missing tabs, bad ranges,
-//! spent quotas) told as run reasons with nothing half-written.
+//! spent quotas) told as run reasons with nothing half-written; the same lists uploaded
+//! as CSV, XLSX and ODS files store the same items.
 
 use std::collections::BTreeMap;
 
@@ -10,11 +11,14 @@ use adsync_e2e::{Stack, bearer, finished, start_sync};
 use adsync_proto::ingestion::ingestion_service_client::IngestionServiceClient;
 use adsync_proto::ingestion::{
     ColumnChoice, CreateSupplierFeedRequest, GetSupplierFeedRequest, GoogleSheetLocation,
-    ItemStatus, PreviewSupplierFeedRequest, SetItemStatusRequest, Source, StartSyncRequest,
-    SupplierFeed, SupplierField, SyncStatus, SyncTrigger, UpdateSupplierFeedRequest,
-    preview_supplier_feed_request, supplier_feed,
+    ItemStatus, ListSupplierUploadsRequest, PreviewSupplierFeedRequest, SetItemStatusRequest,
+    Source, StartSyncRequest, SupplierFeed, SupplierField, SyncStatus, SyncTrigger,
+    UpdateSupplierFeedRequest, UploadStart, UploadSupplierFileRequest, UploadSupplierFileResponse,
+    UploadedFileLocation, preview_supplier_feed_request, supplier_feed,
+    upload_supplier_file_request,
 };
 use adsync_sheets_sandbox::book::{Locale, Spreadsheet};
+use adsync_sheets_sandbox::files::csv_dialect;
 use adsync_sheets_sandbox::{Edit, SandboxConfig as SheetsConfig};
 use chrono::TimeDelta;
 use diesel::sql_types::{BigInt, Nullable, Text};
@@ -616,4 +620,274 @@ async fn bad_feed_requests_are_refused_field_by_field() {
         .await
         .unwrap_err();
     assert_eq!(status.code(), Code::InvalidArgument);
+}
+
+/// A feed of uploaded files for a sandbox supplier, read the way its files are written.
+fn file_feed_for(book: &Spreadsheet, format: &str) -> SupplierFeed {
+    let (delimiter, encoding) = csv_dialect(book.locale);
+    let date_format = match book.locale {
+        Locale::EnUs => "MM/DD/YYYY",
+        Locale::EnGb | Locale::FrFr => "DD/MM/YYYY",
+        Locale::DeDe => "DD.MM.YYYY",
+    };
+    SupplierFeed {
+        supplier: format!("{} ({format})", book.title),
+        location: Some(supplier_feed::Location::UploadedFiles(
+            UploadedFileLocation {
+                csv_delimiter: (delimiter as char).to_string(),
+                csv_encoding: encoding.into(),
+            },
+        )),
+        date_format: date_format.into(),
+        ..feed_for(book, "")
+    }
+}
+
+/// The file the sandbox's supplier `id` would send, as `format`.
+async fn supplier_file(stack: &Stack, id: &str, format: &str) -> Vec<u8> {
+    let url = format!(
+        "{}/_sandbox/spreadsheets/{id}/file/{format}",
+        stack.sheets.base_url()
+    );
+    let response = reqwest::get(&url).await.expect("file");
+    assert!(
+        response.status().is_success(),
+        "{url}: {}",
+        response.status()
+    );
+    response.bytes().await.expect("bytes").to_vec()
+}
+
+/// Uploads `bytes` in chunks of `chunk` bytes.
+async fn upload(
+    client: &mut IngestionServiceClient<Channel>,
+    token: &str,
+    start: UploadStart,
+    bytes: &[u8],
+    chunk: usize,
+) -> Result<UploadSupplierFileResponse, tonic::Status> {
+    let mut messages = vec![UploadSupplierFileRequest {
+        part: Some(upload_supplier_file_request::Part::Start(start)),
+    }];
+    messages.extend(bytes.chunks(chunk).map(|c| UploadSupplierFileRequest {
+        part: Some(upload_supplier_file_request::Part::Chunk(c.to_vec())),
+    }));
+    client
+        .upload_supplier_file(bearer(tokio_stream::iter(messages), token))
+        .await
+        .map(tonic::Response::into_inner)
+}
+
+fn start(supplier_id: i64, file_name: &str) -> UploadStart {
+    UploadStart {
+        supplier_id,
+        file_name: file_name.into(),
+        format: 0,
+    }
+}
+
+#[tokio::test]
+async fn csv_xlsx_and_ods_files_store_what_the_sheet_stores() {
+    let stack = Stack::start_with_sheets(SheetsConfig::default(), &[]).await;
+    let mut client = IngestionServiceClient::new(stack.ingestion.channel());
+    for id in stack.sheets.spreadsheet_ids() {
+        let book = stack.sheets.spreadsheet(&id).expect("book");
+        let truth_rows = stack.sheets.truth(&id).expect("truth");
+        let rejected: Vec<i64> = truth_rows.rejected.iter().map(|r| r.row as i64).collect();
+        for format in ["csv", "xlsx", "ods"] {
+            let what = format!("{} ({}) as {format}", book.title, book.locale.code());
+            let supplier = create(&mut client, &stack.admin, file_feed_for(&book, format)).await;
+            let bytes = supplier_file(&stack, &id, format).await;
+            let uploaded = upload(
+                &mut client,
+                &stack.admin,
+                start(supplier, &format!("prices.{format}")),
+                &bytes,
+                16 * 1024,
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{what}: {e:?}"));
+            let stored_upload = uploaded.upload.expect("upload");
+            assert_eq!(stored_upload.size_bytes, bytes.len() as i64);
+            if format != "csv" {
+                assert_eq!(uploaded.sheet_title, truth_rows.sheet_title, "{what}");
+            }
+            let (status, reason) =
+                sync(&mut client, &stack.admin, supplier, SyncTrigger::OnDemand).await;
+            assert_eq!(status, SyncStatus::Partial, "{what}: {reason}");
+            assert_eq!(stored(&stack, supplier), truth(&stack, &id), "{what}");
+            assert_eq!(refused_rows(&stack, supplier), rejected, "{what}");
+
+            // The same bytes again: a new upload, and a sync of it writes nothing.
+            let versions = count(
+                &stack,
+                "SELECT count(*) AS n FROM supplier_feed.prices WHERE supplier_id = $1",
+                supplier,
+            );
+            upload(
+                &mut client,
+                &stack.admin,
+                start(supplier, &format!("prices-again.{format}")),
+                &bytes,
+                1024 * 1024,
+            )
+            .await
+            .expect("second upload");
+            let (status, reason) =
+                sync(&mut client, &stack.admin, supplier, SyncTrigger::OnDemand).await;
+            assert_eq!(status, SyncStatus::Success, "{what}: {reason}");
+            assert_eq!(
+                count(
+                    &stack,
+                    "SELECT count(*) AS n FROM supplier_feed.prices WHERE supplier_id = $1",
+                    supplier,
+                ),
+                versions,
+                "{what}"
+            );
+            let listed = client
+                .list_supplier_uploads(bearer(
+                    ListSupplierUploadsRequest {
+                        supplier_id: supplier,
+                    },
+                    &stack.admin,
+                ))
+                .await
+                .expect("uploads")
+                .into_inner()
+                .uploads;
+            assert_eq!(
+                listed
+                    .iter()
+                    .map(|u| u.file_name.as_str())
+                    .collect::<Vec<_>>(),
+                [format!("prices-again.{format}"), format!("prices.{format}")]
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn bad_uploads_are_refused_and_nothing_is_stored() {
+    let stack =
+        Stack::start_with_sheets(SheetsConfig::default(), &["--max-upload-bytes", "4096"]).await;
+    let connection = stack.connect_google(0).await;
+    let mut client = IngestionServiceClient::new(stack.ingestion.channel());
+    let id = stack.sheets.spreadsheet_ids()[0].clone();
+    let book = stack.sheets.spreadsheet(&id).unwrap();
+    let supplier = create(&mut client, &stack.admin, file_feed_for(&book, "csv")).await;
+    let sheet = create(&mut client, &stack.admin, feed_for(&book, &connection)).await;
+    let fields_of = |status: &tonic::Status| -> Vec<String> {
+        tonic_types::StatusExt::get_details_bad_request(status)
+            .map(|b| b.field_violations.into_iter().map(|v| v.field).collect())
+            .unwrap_or_default()
+    };
+    let small = b"SKU,Name,Price\nA-1,Lamp,4.20\n";
+
+    // Larger than the deployment accepts.
+    let status = upload(
+        &mut client,
+        &stack.admin,
+        start(supplier, "big.csv"),
+        &vec![b'x'; 5000],
+        1000,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(status.code(), Code::InvalidArgument);
+    assert_eq!(fields_of(&status), ["chunk"]);
+    assert!(status.message().contains("4096"), "{}", status.message());
+
+    // No format to be found, no name, no supplier.
+    let status = upload(&mut client, &stack.admin, start(0, " "), small, 100)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        fields_of(&status),
+        ["start.supplier_id", "start.file_name", "start.format"]
+    );
+    // Bytes before the start message.
+    let status = client
+        .upload_supplier_file(bearer(
+            tokio_stream::iter([UploadSupplierFileRequest {
+                part: Some(upload_supplier_file_request::Part::Chunk(small.to_vec())),
+            }]),
+            &stack.admin,
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(fields_of(&status), ["start"]);
+    // An unknown supplier; a sheet feed.
+    let status = upload(
+        &mut client,
+        &stack.admin,
+        start(supplier + 100, "p.csv"),
+        small,
+        100,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(status.code(), Code::NotFound);
+    let status = upload(&mut client, &stack.admin, start(sheet, "p.csv"), small, 100)
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::FailedPrecondition);
+    // A file that is not what its name says, or not in the feed's encoding.
+    let status = upload(
+        &mut client,
+        &stack.admin,
+        start(supplier, "p.xlsx"),
+        small,
+        100,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(status.code(), Code::InvalidArgument);
+    assert!(status.message().contains("XLSX"), "{}", status.message());
+    let status = upload(
+        &mut client,
+        &stack.admin,
+        start(supplier, "p.csv"),
+        b"SKU,Name,Price\nA-1,M\xfcller,4.20\n",
+        100,
+    )
+    .await
+    .unwrap_err();
+    assert!(status.message().contains("UTF-8"), "{}", status.message());
+    // An empty file.
+    let status = upload(
+        &mut client,
+        &stack.admin,
+        start(supplier, "p.csv"),
+        b"",
+        100,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(fields_of(&status), ["chunk"]);
+    assert_eq!(
+        count(
+            &stack,
+            "SELECT count(*) AS n FROM supplier_feed.uploads WHERE supplier_id = $1",
+            supplier
+        ),
+        0
+    );
+
+    // Before any upload, a sync fails with the reason; a good upload then syncs.
+    let (status, reason) = sync(&mut client, &stack.admin, supplier, SyncTrigger::OnDemand).await;
+    assert_eq!(status, SyncStatus::Failed);
+    assert!(reason.contains("no file has been uploaded"), "{reason}");
+    upload(
+        &mut client,
+        &stack.admin,
+        start(supplier, "p.csv"),
+        small,
+        7,
+    )
+    .await
+    .expect("upload");
+    let (status, reason) = sync(&mut client, &stack.admin, supplier, SyncTrigger::OnDemand).await;
+    assert_eq!(status, SyncStatus::Success, "{reason}");
+    assert_eq!(stored(&stack, supplier)["A-1"].price, "4.20");
 }

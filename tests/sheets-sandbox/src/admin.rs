@@ -1,17 +1,18 @@
 //! Admin endpoints under `/_sandbox`, for tests and demos: key files, the spreadsheets and
-//! their ground truth, edits (cells, columns, formats, sharing), call counts, faults and
+//! their ground truth, the files their suppliers would send, edits (cells, columns, formats, sharing), call counts, faults and
 //! the clock. They need no token.
 
 use std::sync::Arc;
 
 use axum::extract::{Path, State as AxumState};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
 
+use crate::files::{self, FileFormat};
 use crate::{Edit, Faults, State, apply};
 
 pub(crate) fn routes() -> Router<Arc<State>> {
@@ -20,6 +21,7 @@ pub(crate) fn routes() -> Router<Arc<State>> {
         .route("/_sandbox/spreadsheets", get(spreadsheets))
         .route("/_sandbox/spreadsheets/{id}/truth", get(truth))
         .route("/_sandbox/spreadsheets/{id}/edits", post(edit))
+        .route("/_sandbox/spreadsheets/{id}/file/{format}", get(file))
         .route("/_sandbox/calls", get(calls))
         .route("/_sandbox/faults", put(faults))
         .route("/_sandbox/clock", post(clock))
@@ -76,6 +78,31 @@ async fn truth(AxumState(state): AxumState<Arc<State>>, Path(id): Path<String>) 
             .into_response()
         }
         None => not_found("such spreadsheet"),
+    }
+}
+
+/// The price list as the file its supplier would send (`csv`, `xlsx` or `ods`).
+async fn file(
+    AxumState(state): AxumState<Arc<State>>,
+    Path((id, format)): Path<(String, String)>,
+) -> Response {
+    let Some(format) = FileFormat::parse(&format) else {
+        return not_found("such file format (csv, xlsx, ods)");
+    };
+    let Some(book) = state.book(&id) else {
+        return not_found("such spreadsheet");
+    };
+    match files::write(&book, format) {
+        Ok(bytes) => (
+            [(header::CONTENT_TYPE, format.media_type(book.locale))],
+            bytes,
+        )
+            .into_response(),
+        Err(why) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            Json(json!({"error": why})),
+        )
+            .into_response(),
     }
 }
 

@@ -15,7 +15,8 @@
 //! layout and locale, with a share of bad rows; [`Sandbox::truth`] says what a correct
 //! import stores and refuses, after any edit. Admin endpoints under `/_sandbox` edit
 //! cells and columns, change formats only, share and unshare, print key files, move the
-//! clock and set faults (slow calls, 5xx, quota exhaustion). Calls are counted.
+//! clock and set faults (slow calls, 5xx, quota exhaustion), and write each price list
+//! as the CSV, XLSX or ODS file its supplier would send instead. Calls are counted.
 
 // Handlers' checks return the HTTP response to send when they refuse a call.
 #![allow(clippy::result_large_err)]
@@ -25,6 +26,7 @@ mod accounts;
 mod admin;
 mod api;
 pub mod book;
+pub mod files;
 mod oauth;
 pub mod render;
 

@@ -4,6 +4,7 @@
 mod discover;
 mod runs;
 mod supplier_feeds;
+mod supplier_uploads;
 mod sync;
 
 use std::sync::Arc;

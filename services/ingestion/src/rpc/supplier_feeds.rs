@@ -29,7 +29,7 @@ use crate::upstream::unusable;
 const PREVIEW_ITEMS: (usize, usize) = (20, 500);
 
 impl IngestionApi {
-    fn feeds(&self) -> Result<&Arc<SupplierFeedSource>, Error> {
+    pub(super) fn feeds(&self) -> Result<&Arc<SupplierFeedSource>, Error> {
         self.platform.sources.supplier_feed().ok_or_else(|| {
             Error::from(error_status(
                 Code::FailedPrecondition,
@@ -284,7 +284,7 @@ impl IngestionApi {
         })
     }
 
-    async fn stored_feed(&self, id: i64, field: &str) -> Result<Feed, Error> {
+    pub(super) async fn stored_feed(&self, id: i64, field: &str) -> Result<Feed, Error> {
         if id <= 0 {
             let mut v = FieldViolations::new();
             v.add(field, "required");
@@ -312,7 +312,7 @@ fn name_taken(name: &str) -> Error {
 }
 
 /// Makes the feed an account of the sync platform (scheduled when it is a sheet: an
-/// uploaded file is synced when it arrives).
+/// uploaded file is synced when asked, after its upload).
 fn register(conn: &mut PgConnection, feed: &Feed, now: DateTime<Utc>) -> Result<(), Error> {
     let found = Discovered {
         account_id: feed.id,

@@ -50,6 +50,7 @@ pub mod supplier_feed {
             config_version -> Int4,
             created_at -> Timestamptz,
             updated_at -> Timestamptz,
+            date_format -> Text,
         }
     }
 
@@ -62,6 +63,7 @@ pub mod supplier_feed {
             bytes -> Bytea,
             sha256 -> Text,
             uploaded_at -> Timestamptz,
+            size_bytes -> Int8,
         }
     }
 

@@ -2,6 +2,7 @@
 //! with UNFORMATTED_VALUE, a CSV, XLSX or ODS file): numbers keep the exact decimal
 //! text they were written with, never a trip through a float.
 
+use chrono::NaiveDate;
 use serde_json::value::RawValue;
 
 /// One cell.
@@ -12,6 +13,9 @@ pub(crate) enum Cell {
     /// A number as exact decimal text (`1234.5`, `-3`, `1.5E-7`).
     Number(String),
     Bool(bool),
+    /// A date cell of a file (an XLSX serial day in its workbook's date system, an ODS
+    /// date value); a Sheets date arrives as a serial [`Cell::Number`].
+    Date(NaiveDate),
 }
 
 impl Cell {
@@ -21,6 +25,7 @@ impl Cell {
             Cell::Empty => String::new(),
             Cell::Text(t) | Cell::Number(t) => t.clone(),
             Cell::Bool(b) => b.to_string(),
+            Cell::Date(d) => d.to_string(),
         }
     }
 

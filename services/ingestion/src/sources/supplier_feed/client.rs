@@ -185,6 +185,32 @@ pub(crate) fn range_start(range: &str) -> (String, usize) {
     (sheet, row)
 }
 
+/// One end of an A1 range within a tab: its 0-based column and 1-based row, either
+/// absent when the range leaves it open (`B:G` has no rows, `3:10` no columns).
+fn a1_cell(cell: &str) -> (Option<usize>, Option<usize>) {
+    let letters: String = cell.chars().take_while(char::is_ascii_alphabetic).collect();
+    let column = (!letters.is_empty()).then(|| {
+        letters.bytes().fold(0usize, |n, b| {
+            n * 26 + usize::from(b.to_ascii_uppercase() - b'A' + 1)
+        }) - 1
+    });
+    (column, cell[letters.len()..].parse().ok())
+}
+
+/// The bounds of an A1 range within a tab (`A3:F`, `B:G`, `A3:F100`): the first
+/// (0-based column, 1-based row) and the last, open ends `None`.
+pub(crate) fn range_bounds(range: &str) -> ((usize, usize), (Option<usize>, Option<usize>)) {
+    let (first, last) = range.split_once(':').unwrap_or((range, range));
+    let (first_col, first_row) = a1_cell(first);
+    let (last_col, last_row) = a1_cell(last);
+    // A single column ("A") is that whole column.
+    let last_row = last_row.filter(|_| first_row.is_some());
+    (
+        (first_col.unwrap_or(0), first_row.unwrap_or(1)),
+        (last_col, last_row),
+    )
+}
+
 /// A tab title as an A1 range prefix: quoted, quotes doubled.
 pub(crate) fn quote_tab(title: &str) -> String {
     format!("'{}'", title.replace('\'', "''"))
@@ -218,6 +244,15 @@ fn refusal(e: UpstreamError, what: &str) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn range_bounds_leave_open_ends_open() {
+        assert_eq!(range_bounds("A3:F"), ((0, 3), (Some(5), None)));
+        assert_eq!(range_bounds("B:G"), ((1, 1), (Some(6), None)));
+        assert_eq!(range_bounds("A3:F100"), ((0, 3), (Some(5), Some(100))));
+        assert_eq!(range_bounds("AA2"), ((26, 2), (Some(26), Some(2))));
+        assert_eq!(range_bounds("C"), ((2, 1), (Some(2), None)));
+    }
 
     #[test]
     fn an_answer_is_a_grid_numbered_from_its_first_row() {

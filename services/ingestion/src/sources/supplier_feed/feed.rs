@@ -12,6 +12,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
 use super::client::range_start;
+use super::dates::DateFormat;
 use super::mapping::Field;
 use super::numbers::NumberFormat;
 use super::parse::Reading;
@@ -39,6 +40,7 @@ pub(crate) struct FeedConfig {
     pub(crate) header_row: Option<u32>,
     pub(crate) columns: Vec<(Field, String)>,
     pub(crate) numbers: NumberFormat,
+    pub(crate) dates: DateFormat,
     pub(crate) default_currency: String,
     pub(crate) prices_include_tax: bool,
     pub(crate) price_decimals: u32,
@@ -219,6 +221,17 @@ impl FeedConfig {
                 v.add(field, why);
             })
             .ok();
+        let dates = DateFormat::parse(&p.date_format);
+        if dates.is_none() {
+            v.add(
+                "date_format",
+                format!(
+                    "{:?} is not a date format: {}",
+                    p.date_format,
+                    DateFormat::ALL.map(DateFormat::as_str).join(", ")
+                ),
+            );
+        }
         let currency = p.default_currency.trim().to_ascii_uppercase();
         if iso_currency::Currency::from_code(&currency).is_none() {
             v.add(
@@ -238,6 +251,7 @@ impl FeedConfig {
             header_row: u32::try_from(p.header_row).ok().filter(|r| *r > 0),
             columns,
             numbers: numbers?,
+            dates: dates?,
             default_currency: currency,
             prices_include_tax: p.prices_include_tax,
             price_decimals: price_decimals as u32,
@@ -252,6 +266,7 @@ impl FeedConfig {
             header_row: self.header_row.map(|r| r as usize).or(range_start),
             columns: self.columns.clone(),
             numbers: self.numbers,
+            dates: self.dates,
             default_currency: self.default_currency.clone(),
             prices_include_tax: self.prices_include_tax,
             price_decimals: self.price_decimals,
@@ -294,6 +309,7 @@ impl FeedConfig {
             default_currency: self.default_currency.clone(),
             prices_include_tax: self.prices_include_tax,
             price_decimals: Some(self.price_decimals as i32),
+            date_format: self.dates.as_str().to_owned(),
             ..SupplierFeed::default()
         }
     }
@@ -339,6 +355,7 @@ struct Stored {
     price_decimals: i16,
     csv_delimiter: String,
     csv_encoding: String,
+    date_format: String,
     config_version: i32,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
@@ -378,6 +395,7 @@ impl Stored {
                         decimal: '.',
                         thousands: None,
                     }),
+                dates: DateFormat::parse(&self.date_format).unwrap_or_default(),
                 default_currency: self.default_currency,
                 prices_include_tax: self.prices_include_tax,
                 price_decimals: self.price_decimals as u32,
@@ -408,6 +426,7 @@ struct Row<'a> {
     price_decimals: i16,
     csv_delimiter: String,
     csv_encoding: String,
+    date_format: &'static str,
 }
 
 fn row(c: &FeedConfig) -> Row<'_> {
@@ -454,6 +473,7 @@ fn row(c: &FeedConfig) -> Row<'_> {
         price_decimals: c.price_decimals as i16,
         csv_delimiter: delimiter,
         csv_encoding: encoding,
+        date_format: c.dates.as_str(),
     }
 }
 

@@ -9,9 +9,8 @@ use adsync_proto::ingestion::{SyncEntity, SyncStage};
 use serde_json::json;
 
 use super::SupplierFeedSource;
-use super::feed::{Feed, Location};
 use super::parse::{self, RowError};
-use super::read::{ListRead, read_sheet};
+use super::read::read;
 use super::tables::{self, ITEMS, PRICES};
 use crate::error::Error;
 use crate::runs::{RunContext, UpstreamState};
@@ -27,7 +26,10 @@ pub(super) async fn fetch(source: &SupplierFeedSource, run: &mut RunContext) -> 
         Error::FeedUnreadable(format!("supplier {id} has no feed configured any more"))
     })?;
     run.stage_started(SyncStage::SupplierList).await?;
-    let list = read(source, &feed, run).await?;
+    let list = {
+        let (tokens, calls) = (run.tokens(), run.calls());
+        read(source, &feed, tokens.as_ref(), &calls).await?
+    };
     run.progress(SyncStage::SupplierList, 1, 2, SyncEntity::SupplierItem)
         .await?;
     let state = UpstreamState {
@@ -76,23 +78,6 @@ pub(super) async fn fetch(source: &SupplierFeedSource, run: &mut RunContext) -> 
         .await?;
     run.stage_completed(SyncStage::SupplierList, SyncEntity::SupplierItem)
         .await
-}
-
-async fn read(
-    source: &SupplierFeedSource,
-    feed: &Feed,
-    run: &mut RunContext,
-) -> Result<ListRead, Error> {
-    match &feed.config.location {
-        Location::Sheet { .. } => {
-            let tokens = run.tokens();
-            let calls = run.calls();
-            read_sheet(&source.client, feed, tokens.as_ref(), &calls).await
-        }
-        Location::Files { .. } => Err(Error::FeedUnreadable(
-            "reading uploaded files is not available yet".into(),
-        )),
-    }
 }
 
 /// A bad row as the parsing log keeps it.

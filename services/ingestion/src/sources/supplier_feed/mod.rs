@@ -9,14 +9,17 @@
 mod cells;
 mod client;
 mod config;
+mod dates;
 pub(crate) mod feed;
 mod fetch;
+pub(crate) mod files;
 mod mapping;
 mod numbers;
 pub(crate) mod parse;
 pub(crate) mod preview;
-mod read;
+pub(crate) mod read;
 pub(crate) mod tables;
+pub(crate) mod uploads;
 
 use adsync_db::Db;
 use adsync_proto::auth::Provider;
@@ -41,6 +44,8 @@ pub(crate) const NAME: SourceName = SourceName::new("supplier_feed");
 pub(crate) struct SupplierFeedSource {
     pub(crate) client: SheetsClient,
     pub(crate) db: Db,
+    /// The largest file an upload may carry.
+    pub(crate) max_upload_bytes: usize,
 }
 
 impl SupplierFeedSource {
@@ -52,6 +57,7 @@ impl SupplierFeedSource {
         SupplierFeedSource {
             client: SheetsClient::new(upstream, &args.sheets_api_url, &args.drive_api_url),
             db,
+            max_upload_bytes: args.max_upload_bytes,
         }
     }
 

@@ -11,6 +11,7 @@ use rust_decimal::Decimal;
 use serde_json::{Map, Value};
 
 use super::cells::{Cell, Grid, Row};
+use super::dates::{DateFormat, date_of, not_a_date};
 use super::mapping::{Field, Mapping, map_headers};
 use super::numbers::{NumberFormat, check_price, parse_number, parse_text};
 
@@ -21,6 +22,7 @@ pub(crate) struct Reading {
     pub(crate) header_row: Option<usize>,
     pub(crate) columns: Vec<(Field, String)>,
     pub(crate) numbers: NumberFormat,
+    pub(crate) dates: DateFormat,
     pub(crate) default_currency: String,
     pub(crate) prices_include_tax: bool,
     pub(crate) price_decimals: u32,
@@ -167,13 +169,8 @@ pub(crate) fn parse_rows(
             };
             let effective_from = match cell(Field::EffectiveFrom) {
                 c if c.is_empty() => None,
-                c => Some(date_of(c).ok_or_else(|| {
-                    fail(
-                        Field::EffectiveFrom,
-                        c,
-                        "not a date (a date cell, or text as YYYY-MM-DD)".into(),
-                        None,
-                    )
+                c => Some(date_of(c, reading.dates).ok_or_else(|| {
+                    fail(Field::EffectiveFrom, c, not_a_date(reading.dates), None)
                 })?),
             };
             let characteristics = mapping
@@ -255,7 +252,7 @@ fn price_of(cell: &Cell, reading: &Reading) -> Result<Decimal, String> {
         Cell::Text(t) => {
             parse_text(t, reading.numbers).map_err(|why| format!("a price that is {why}"))?
         }
-        Cell::Bool(_) => return Err("a price that is not a number".into()),
+        Cell::Bool(_) | Cell::Date(_) => return Err("a price that is not a number".into()),
     };
     check_price(value, reading.price_decimals)
 }
@@ -263,23 +260,6 @@ fn price_of(cell: &Cell, reading: &Reading) -> Result<Decimal, String> {
 fn currency_of(cell: &Cell) -> Option<String> {
     let code = cell.text().trim().to_ascii_uppercase();
     iso_currency::Currency::from_code(&code).map(|_| code)
-}
-
-/// A date cell: a serial day (a Sheets date read as SERIAL_NUMBER), or
-/// text as YYYY-MM-DD.
-fn date_of(cell: &Cell) -> Option<NaiveDate> {
-    let epoch = NaiveDate::from_ymd_opt(1899, 12, 30)?;
-    match cell {
-        Cell::Number(n) => {
-            let days = parse_number(n).ok()?.floor();
-            let days: i64 = days.try_into().ok()?;
-            (1..=2_958_465)
-                .contains(&days)
-                .then(|| epoch.checked_add_signed(chrono::TimeDelta::try_days(days)?))?
-        }
-        Cell::Text(t) => NaiveDate::parse_from_str(t.trim(), "%Y-%m-%d").ok(),
-        _ => None,
-    }
 }
 
 /// A characteristic's value: absent for an empty cell.
@@ -327,6 +307,7 @@ mod tests {
             header_row: None,
             columns: Vec::new(),
             numbers: NumberFormat::new(",", ".").unwrap(),
+            dates: DateFormat::Iso,
             default_currency: "EUR".into(),
             prices_include_tax: false,
             price_decimals: 2,

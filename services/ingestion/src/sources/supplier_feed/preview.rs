@@ -7,10 +7,10 @@ use adsync_proto::ingestion::{
 };
 
 use super::SupplierFeedSource;
-use super::feed::{Feed, Location, field_proto};
+use super::feed::{Feed, field_proto};
 use super::mapping::Match;
 use super::parse::{self, Item};
-use super::read::read_sheet;
+use super::read::read;
 use crate::error::Error;
 use crate::upstream::{CallCounter, TokenSource};
 
@@ -21,18 +21,9 @@ pub(crate) async fn preview(
     tokens: &dyn TokenSource,
     max_items: usize,
 ) -> Result<PreviewSupplierFeedResponse, Error> {
-    let grid = match &feed.config.location {
-        Location::Sheet { .. } => {
-            read_sheet(&source.client, feed, tokens, &CallCounter::default())
-                .await?
-                .grid
-        }
-        Location::Files { .. } => {
-            return Err(Error::FeedUnreadable(
-                "reading uploaded files is not available yet".into(),
-            ));
-        }
-    };
+    let grid = read(source, feed, tokens, &CallCounter::default())
+        .await?
+        .grid;
     let reading = feed.config.reading();
     let (header_row, mapping) =
         parse::find_header(&grid, &reading).map_err(Error::FeedUnreadable)?;
