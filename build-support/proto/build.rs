@@ -8,6 +8,7 @@ const PROTOS: &[&str] = &[
     "adsync/ingestion/v1/ingestion_service.proto",
     "adsync/reporting/v1/common.proto",
     "adsync/reporting/v1/amazon_ads.proto",
+    "adsync/reporting/v1/supplier_feeds.proto",
     "adsync/reporting/v1/reporting_service.proto",
 ];
 

@@ -81,6 +81,26 @@ pub(crate) const METHOD_SCOPES: MethodScopes = &[
         "/adsync.reporting.v1.ReportingService/GetDailySpend",
         &[Scope::ReportsRead],
     ),
+    (
+        "/adsync.reporting.v1.ReportingService/ListSuppliers",
+        &[Scope::ReportsRead],
+    ),
+    (
+        "/adsync.reporting.v1.ReportingService/ListSupplierItems",
+        &[Scope::ReportsRead],
+    ),
+    (
+        "/adsync.reporting.v1.ReportingService/GetItemPriceHistory",
+        &[Scope::ReportsRead],
+    ),
+    (
+        "/adsync.reporting.v1.ReportingService/ListPriceChanges",
+        &[Scope::ReportsRead],
+    ),
+    (
+        "/adsync.reporting.v1.ReportingService/ListParsingErrors",
+        &[Scope::ReportsRead],
+    ),
 ];
 
 /// Implements `adsync.reporting.v1.ReportingService`: read-only queries of the warehouse.
@@ -236,6 +256,46 @@ impl ReportingService for ReportingApi {
     ) -> Result<Response<GetDailySpendResponse>, Status> {
         Ok(Response::new(
             ReportingApi::get_daily_spend(self, request.into_inner()).await?,
+        ))
+    }
+    async fn list_suppliers(
+        &self,
+        request: Request<ListSuppliersRequest>,
+    ) -> Result<Response<ListSuppliersResponse>, Status> {
+        Ok(Response::new(
+            ReportingApi::list_suppliers(self, request.into_inner()).await?,
+        ))
+    }
+    async fn list_supplier_items(
+        &self,
+        request: Request<ListSupplierItemsRequest>,
+    ) -> Result<Response<ListSupplierItemsResponse>, Status> {
+        Ok(Response::new(
+            ReportingApi::list_supplier_items(self, request.into_inner()).await?,
+        ))
+    }
+    async fn get_item_price_history(
+        &self,
+        request: Request<GetItemPriceHistoryRequest>,
+    ) -> Result<Response<GetItemPriceHistoryResponse>, Status> {
+        Ok(Response::new(
+            ReportingApi::get_item_price_history(self, request.into_inner()).await?,
+        ))
+    }
+    async fn list_price_changes(
+        &self,
+        request: Request<ListPriceChangesRequest>,
+    ) -> Result<Response<ListPriceChangesResponse>, Status> {
+        Ok(Response::new(
+            ReportingApi::list_price_changes(self, request.into_inner()).await?,
+        ))
+    }
+    async fn list_parsing_errors(
+        &self,
+        request: Request<ListParsingErrorsRequest>,
+    ) -> Result<Response<ListParsingErrorsResponse>, Status> {
+        Ok(Response::new(
+            ReportingApi::list_parsing_errors(self, request.into_inner()).await?,
         ))
     }
 }

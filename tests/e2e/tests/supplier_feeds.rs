@@ -891,3 +891,251 @@ async fn bad_uploads_are_refused_and_nothing_is_stored() {
     assert_eq!(status, SyncStatus::Success, "{reason}");
     assert_eq!(stored(&stack, supplier)["A-1"].price, "4.20");
 }
+
+#[tokio::test]
+async fn reporting_reads_items_histories_price_changes_and_the_parsing_log() {
+    use adsync_proto::reporting::reporting_service_client::ReportingServiceClient;
+    use adsync_proto::reporting::{
+        GetItemPriceHistoryRequest, ListParsingErrorsRequest, ListPriceChangesRequest,
+        ListSupplierItemsRequest, ListSuppliersRequest, SupplierItemStatus,
+    };
+
+    let stack = Stack::start_with_sheets(SheetsConfig::default(), &[]).await;
+    let connection = stack.connect_google(0).await;
+    let mut client = IngestionServiceClient::new(stack.ingestion.channel());
+    let mut reports = ReportingServiceClient::new(stack.reporting.channel());
+    let ids = stack.sheets.spreadsheet_ids();
+    // The French supplier: a numeric "Stock" column kept as a characteristic.
+    let id = ids
+        .iter()
+        .find(|id| stack.sheets.spreadsheet(id).unwrap().locale == Locale::FrFr)
+        .unwrap()
+        .clone();
+    let book = stack.sheets.spreadsheet(&id).unwrap();
+    let supplier = create(&mut client, &stack.admin, feed_for(&book, &connection)).await;
+    let (status, reason) = sync(&mut client, &stack.admin, supplier, SyncTrigger::OnDemand).await;
+    assert_eq!(status, SyncStatus::Partial, "{reason}");
+    let truth_rows = stack.sheets.truth(&id).unwrap();
+
+    let suppliers = reports
+        .list_suppliers(bearer(ListSuppliersRequest::default(), &stack.admin))
+        .await
+        .unwrap()
+        .into_inner()
+        .suppliers;
+    assert_eq!(suppliers.len(), 1);
+    assert_eq!(suppliers[0].draft_items, truth_rows.rows.len() as i64);
+    assert_eq!(
+        suppliers[0].last_sync_refused_rows,
+        truth_rows.rejected.len() as i64
+    );
+
+    // Every item, a page of 7 at a time.
+    let items = |req: ListSupplierItemsRequest| {
+        let mut reports = reports.clone();
+        let admin = stack.admin.clone();
+        async move {
+            let mut all = Vec::new();
+            let mut req = req;
+            loop {
+                let page = reports
+                    .list_supplier_items(bearer(req.clone(), &admin))
+                    .await
+                    .expect("items")
+                    .into_inner();
+                all.extend(page.items);
+                if page.next_page_token.is_empty() {
+                    return all;
+                }
+                req.page_token = page.next_page_token;
+            }
+        }
+    };
+    let listed = items(ListSupplierItemsRequest {
+        supplier_id: supplier,
+        page_size: 7,
+        ..Default::default()
+    })
+    .await;
+    let listed_prices: BTreeMap<String, String> = listed
+        .iter()
+        .map(|i| (i.sku.clone(), i.price.clone().unwrap().amount))
+        .collect();
+    let truth_prices: BTreeMap<String, String> = truth(&stack, &id)
+        .into_values()
+        .map(|r| (r.sku, r.price))
+        .collect();
+    assert_eq!(listed_prices, truth_prices);
+
+    // Filters: an exact SKU, part of a name in other case, a characteristic.
+    let first = listed[0].clone();
+    let by_sku = items(ListSupplierItemsRequest {
+        sku: first.sku.clone(),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(by_sku.len(), 1);
+    let word = first.name.split_whitespace().last().unwrap().to_uppercase();
+    let by_name = items(ListSupplierItemsRequest {
+        name_contains: word.clone(),
+        ..Default::default()
+    })
+    .await;
+    assert!(by_name.iter().any(|i| i.sku == first.sku));
+    assert!(
+        by_name
+            .iter()
+            .all(|i| i.name.to_uppercase().contains(&word))
+    );
+    let stock = first.characteristics.get("Stock").expect("a stock").clone();
+    let by_stock = items(ListSupplierItemsRequest {
+        characteristics: [("Stock".to_owned(), stock.clone())].into(),
+        ..Default::default()
+    })
+    .await;
+    assert!(by_stock.iter().any(|i| i.sku == first.sku));
+    assert!(by_stock.iter().all(|i| i.characteristics["Stock"] == stock));
+
+    // A status filter after activating one product.
+    client
+        .set_item_status(bearer(
+            SetItemStatusRequest {
+                supplier_id: supplier,
+                sku: first.sku.clone(),
+                status: ItemStatus::Active as i32,
+            },
+            &stack.admin,
+        ))
+        .await
+        .unwrap();
+    let active = items(ListSupplierItemsRequest {
+        status: SupplierItemStatus::Active as i32,
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(
+        active.iter().map(|i| i.sku.as_str()).collect::<Vec<_>>(),
+        [first.sku.as_str()]
+    );
+
+    // A day later the price of one item goes from its price to 4.20.
+    later(&stack, TimeDelta::days(1));
+    let since = adsync_server::timestamp(stack.clock.now());
+    let changed = truth_rows.rows[1].clone();
+    let price_column = book.sheets[book.price_sheet]
+        .roles
+        .iter()
+        .position(|r| *r == adsync_sheets_sandbox::book::Role::Price)
+        .unwrap();
+    let letter = (b'A' + price_column as u8) as char;
+    stack
+        .sheets
+        .edit(
+            &id,
+            Edit::SetCell {
+                a1: format!("{letter}{}", changed.row),
+                value: serde_json::json!(4.2),
+            },
+        )
+        .unwrap();
+    let (status, reason) = sync(&mut client, &stack.admin, supplier, SyncTrigger::OnDemand).await;
+    assert_eq!(status, SyncStatus::Partial, "{reason}");
+    let recent = items(ListSupplierItemsRequest {
+        supplier_id: supplier,
+        changed_since: Some(since),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(
+        recent.iter().map(|i| i.sku.as_str()).collect::<Vec<_>>(),
+        [changed.sku.as_str()]
+    );
+
+    let history = reports
+        .get_item_price_history(bearer(
+            GetItemPriceHistoryRequest {
+                supplier_id: supplier,
+                sku: changed.sku.clone(),
+            },
+            &stack.admin,
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let prices: Vec<String> = history
+        .versions
+        .iter()
+        .map(|v| v.price.clone().unwrap().amount)
+        .collect();
+    assert_eq!(prices, [changed.price.clone(), "4.20".to_owned()]);
+    assert_eq!(history.versions[0].valid_to, history.versions[1].valid_from);
+    assert_eq!(history.versions[1].valid_to, None);
+
+    let today = stack.clock.now().date_naive().to_string();
+    let changes = reports
+        .list_price_changes(bearer(
+            ListPriceChangesRequest {
+                supplier_id: supplier,
+                start_date: today.clone(),
+                end_date: today,
+                limit: 0,
+            },
+            &stack.admin,
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .changes;
+    assert_eq!(changes.len(), 1);
+    assert_eq!(changes[0].sku, changed.sku);
+    assert_eq!(changes[0].old_price.clone().unwrap().amount, changed.price);
+    assert_eq!(changes[0].new_price.clone().unwrap().amount, "4.20");
+
+    // The parsing log of the last sync that read the list: every refused row.
+    let log = reports
+        .list_parsing_errors(bearer(
+            ListParsingErrorsRequest {
+                supplier_id: supplier,
+                page_size: 500,
+                ..Default::default()
+            },
+            &stack.admin,
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        log.errors
+            .iter()
+            .map(|e| e.row as usize)
+            .collect::<Vec<_>>(),
+        truth_rows
+            .rejected
+            .iter()
+            .map(|r| r.row)
+            .collect::<Vec<_>>()
+    );
+    assert!(log.errors.iter().all(|e| !e.reason.is_empty()));
+    let missing = reports
+        .list_parsing_errors(bearer(
+            ListParsingErrorsRequest {
+                supplier_id: supplier + 1,
+                ..Default::default()
+            },
+            &stack.admin,
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(missing.code(), Code::NotFound);
+    let missing = reports
+        .get_item_price_history(bearer(
+            GetItemPriceHistoryRequest {
+                supplier_id: supplier,
+                sku: "no-such-sku".into(),
+            },
+            &stack.admin,
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(missing.code(), Code::NotFound);
+}

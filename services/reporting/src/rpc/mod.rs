@@ -7,4 +7,5 @@ mod demographics;
 pub(crate) mod entities;
 pub(crate) mod metrics;
 pub(crate) mod summary;
+mod suppliers;
 mod sync_status;
