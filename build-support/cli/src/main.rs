@@ -16,7 +16,7 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
 
-use commands::{connect, report, sync, token};
+use commands::{connect, report, suppliers, sync, token};
 use endpoints::Endpoints;
 use failure::{Failure, Outcome};
 
@@ -55,6 +55,10 @@ enum Command {
     /// Reports from the synced data.
     #[command(subcommand)]
     Report(report::Report),
+    /// Supplier price feeds: configure, preview, upload, sync, and read items,
+    /// price histories, price changes and parsing logs.
+    #[command(subcommand)]
+    Suppliers(suppliers::Suppliers),
     /// Caller tokens.
     #[command(subcommand)]
     Token(token::TokenCommand),
@@ -71,6 +75,7 @@ async fn run(cli: Cli) -> Outcome {
         Command::Watch(args) => sync::watch(endpoints, args, json).await,
         Command::Runs(args) => sync::runs(endpoints, args, json).await,
         Command::Report(report) => report::report(endpoints, report, json).await,
+        Command::Suppliers(command) => suppliers::suppliers(endpoints, command, json).await,
         Command::Token(command) => token::token(endpoints, command, json).await,
     }
 }

@@ -434,3 +434,179 @@ async fn a_stream_cut_mid_sync_says_the_service_became_unreachable_and_exits_14(
     assert_eq!(output.status.code(), Some(14), "{stderr}");
     assert!(stderr.contains("became unreachable"), "{stderr}");
 }
+
+#[tokio::test]
+async fn a_supplier_file_is_added_uploaded_synced_and_read_from_the_command_line() {
+    let stack =
+        Stack::start_with_sheets(adsync_sheets_sandbox::SandboxConfig::default(), &[]).await;
+    let admin = stack.admin.clone();
+    // The first generated supplier (en_US) as the CSV file its system writes.
+    let id = stack.sheets.spreadsheet_ids()[0].clone();
+    let truth = stack.sheets.truth(&id).unwrap();
+    let csv = reqwest::get(format!(
+        "{}/_sandbox/spreadsheets/{id}/file/csv",
+        stack.sheets.base_url()
+    ))
+    .await
+    .unwrap()
+    .bytes()
+    .await
+    .unwrap();
+    let dir = std::env::temp_dir().join(format!("adsync-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("acme-prices.csv");
+    std::fs::write(&file, &csv).unwrap();
+
+    let added = stdout(
+        &run(adsync(
+            &stack,
+            &admin,
+            &[
+                "suppliers",
+                "add",
+                "--name",
+                "Acme",
+                "--files",
+                "--decimal",
+                ".",
+                "--thousands",
+                ",",
+                "--currency",
+                "USD",
+                "--date-format",
+                "MM/DD/YYYY",
+            ],
+        ))
+        .await,
+    );
+    assert!(added.starts_with("supplier 1 created: Acme"), "{added}");
+    // A sync before any upload fails with the reason, exit code 10.
+    let early = run(adsync(
+        &stack,
+        &admin,
+        &["suppliers", "sync", "--supplier", "1"],
+    ))
+    .await;
+    assert_eq!(early.status.code(), Some(10));
+    let uploaded = stdout(
+        &run(adsync(
+            &stack,
+            &admin,
+            &[
+                "suppliers",
+                "upload",
+                "--supplier",
+                "1",
+                file.to_str().unwrap(),
+            ],
+        ))
+        .await,
+    );
+    assert!(uploaded.contains("uploaded acme-prices.csv"), "{uploaded}");
+    let preview = stdout(
+        &run(adsync(
+            &stack,
+            &admin,
+            &["suppliers", "preview", "--supplier", "1"],
+        ))
+        .await,
+    );
+    assert!(
+        preview.contains(&format!("{} valid", truth.rows.len())),
+        "{preview}"
+    );
+    stdout(
+        &run(adsync(
+            &stack,
+            &admin,
+            &["suppliers", "sync", "--supplier", "1"],
+        ))
+        .await,
+    );
+
+    let listed = stdout(&run(adsync(&stack, &admin, &["suppliers", "list"])).await);
+    assert!(listed.contains("uploaded_files"), "{listed}");
+    let items = stdout(
+        &run(adsync(
+            &stack,
+            &admin,
+            &["suppliers", "items", "--supplier", "1", "--limit", "500"],
+        ))
+        .await,
+    );
+    // A header and its rule, then one line per stored item.
+    assert_eq!(items.lines().count(), truth.rows.len() + 2, "{items}");
+    let first = &truth.rows[0];
+    assert!(items.contains(&first.sku));
+    let activated = stdout(
+        &run(adsync(
+            &stack,
+            &admin,
+            &[
+                "suppliers",
+                "set-status",
+                "--supplier",
+                "1",
+                "--sku",
+                &first.sku,
+                "active",
+            ],
+        ))
+        .await,
+    );
+    assert!(activated.contains("draft -> active"), "{activated}");
+    let history = stdout(
+        &run(adsync(
+            &stack,
+            &admin,
+            &[
+                "suppliers",
+                "history",
+                "--supplier",
+                "1",
+                "--sku",
+                &first.sku,
+            ],
+        ))
+        .await,
+    );
+    assert!(history.contains(&first.price), "{history}");
+    let errors = stdout(
+        &run(adsync(
+            &stack,
+            &admin,
+            &["suppliers", "errors", "--supplier", "1"],
+        ))
+        .await,
+    );
+    // "run <id>", a header and its rule, then one line per refused row.
+    assert_eq!(errors.lines().count(), truth.rejected.len() + 3, "{errors}");
+    // JSON as grpcurl prints it.
+    let json = stdout(
+        &run(adsync(
+            &stack,
+            &admin,
+            &[
+                "--json",
+                "suppliers",
+                "history",
+                "--supplier",
+                "1",
+                "--sku",
+                &first.sku,
+            ],
+        ))
+        .await,
+    );
+    let parsed: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(parsed["item"]["status"], "SUPPLIER_ITEM_STATUS_ACTIVE");
+    // Unknown supplier: exit code 5 (NOT_FOUND).
+    let missing = run(adsync(
+        &stack,
+        &admin,
+        &["suppliers", "history", "--supplier", "9", "--sku", "x"],
+    ))
+    .await;
+    assert_eq!(missing.status.code(), Some(5));
+    std::fs::remove_dir_all(&dir).ok();
+}

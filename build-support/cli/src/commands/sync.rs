@@ -15,6 +15,7 @@ use crate::progress::{Mode, Progress, status_name, trigger_name};
 pub(crate) enum SourceArg {
     Linkedin,
     AmazonAds,
+    SupplierFeed,
 }
 
 impl SourceArg {
@@ -22,6 +23,7 @@ impl SourceArg {
         match self {
             SourceArg::Linkedin => Source::Linkedin,
             SourceArg::AmazonAds => Source::AmazonAds,
+            SourceArg::SupplierFeed => Source::SupplierFeed,
         }
     }
 }
@@ -72,6 +74,20 @@ pub(crate) struct SyncArgs {
     /// Last day of metrics to fetch (YYYY-MM-DD).
     #[arg(long, requires = "from")]
     to: Option<String>,
+}
+
+impl SyncArgs {
+    /// An on-demand sync of supplier `id`'s feed.
+    pub(crate) fn supplier(id: i64) -> SyncArgs {
+        SyncArgs {
+            accounts: vec![id],
+            source: Some(SourceArg::SupplierFeed),
+            scheduled: false,
+            force: false,
+            from: None,
+            to: None,
+        }
+    }
 }
 
 pub(crate) async fn accounts(endpoints: &Endpoints, args: AccountsArgs, as_json: bool) -> Outcome {
