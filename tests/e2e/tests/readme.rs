@@ -97,6 +97,11 @@ async fn the_readme_grpcurl_recipes_run_as_written_against_the_stack() {
         "\"columns\"",
         "SYNC_STATUS_PARTIAL",
         "ITEM_STATUS_ACTIVE",
+        "\"uploadId\"",
+        "\"sheetTitle\": \"acme-prices.csv\"",
+        "\"priceSince\"",
+        "\"versions\"",
+        "\"rawValue\"",
     ] {
         assert!(out.contains(expected), "no {expected:?} in:\n{out}");
     }
