@@ -38,6 +38,10 @@ pub(crate) struct Endpoints {
     /// A caller token (`adsync_...`) with the scopes the command needs.
     #[arg(long, env = "ADSYNC_TOKEN", hide_env_values = true, global = true)]
     token: Option<String>,
+    /// TLS for `https://` addresses: the CA that signs the services (--tls-ca), and a
+    /// client certificate when they require one (--tls-cert, --tls-key).
+    #[command(flatten)]
+    tls: adsync_server::TlsArgs,
 }
 
 /// The bearer token of every call.
@@ -65,28 +69,33 @@ impl Endpoints {
 
     pub(crate) async fn auth(&self) -> Outcome<AuthServiceClient<Channel>> {
         Ok(AuthServiceClient::new(
-            channel("adsync-auth", &self.auth_addr).await?,
+            channel("adsync-auth", &self.auth_addr, &self.tls).await?,
         ))
     }
 
     pub(crate) async fn ingestion(&self) -> Outcome<IngestionServiceClient<Channel>> {
         Ok(IngestionServiceClient::new(
-            channel("adsync-ingestion", &self.ingestion_addr).await?,
+            channel("adsync-ingestion", &self.ingestion_addr, &self.tls).await?,
         ))
     }
 
     pub(crate) async fn reporting(&self) -> Outcome<ReportingServiceClient<Channel>> {
-        Ok(
-            ReportingServiceClient::new(channel("adsync-reporting", &self.reporting_addr).await?)
-                .max_decoding_message_size(64 << 20),
+        Ok(ReportingServiceClient::new(
+            channel("adsync-reporting", &self.reporting_addr, &self.tls).await?,
         )
+        .max_decoding_message_size(64 << 20))
     }
 }
 
-async fn channel(service: &str, addr: &str) -> Outcome<Channel> {
-    let endpoint = Endpoint::from_shared(addr.to_owned())
+async fn channel(service: &str, addr: &str, tls: &adsync_server::TlsArgs) -> Outcome<Channel> {
+    let mut endpoint = Endpoint::from_shared(addr.to_owned())
         .map_err(|e| Failure::Usage(format!("{service} address {addr:?}: {e}")))?
         .connect_timeout(Duration::from_secs(5));
+    if let Some(config) = tls.client_config(addr).map_err(Failure::Usage)? {
+        endpoint = endpoint
+            .tls_config(config)
+            .map_err(|e| Failure::Usage(format!("{service} address {addr:?}: TLS: {e}")))?;
+    }
     endpoint.connect().await.map_err(|e| {
         Failure::Unreachable(format!(
             "cannot reach {service} at {addr}: {e} (is the stack up? build-support/stack up)"

@@ -12,6 +12,10 @@ pub struct Config {
     #[command(flatten)]
     pub db: DbArgs,
 
+    /// TLS for this service's server and its calls to the other services.
+    #[command(flatten)]
+    pub tls: adsync_server::TlsArgs,
+
     /// Keys that seal upstream tokens at rest (AES-256-GCM), as `id:base64key` pairs
     /// separated by commas. The first seals new tokens; the others still open tokens
     /// sealed before a rotation. Generate one with `openssl rand -base64 32`.

@@ -78,6 +78,7 @@ pub async fn serve(
         listener,
         routes,
         (auth, config.max_concurrent_calls),
+        &config.tls,
         shutdown,
     )
     .await?;

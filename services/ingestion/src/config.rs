@@ -14,6 +14,10 @@ pub struct Config {
     #[command(flatten)]
     pub db: DbArgs,
 
+    /// TLS for this service's server and its calls to the other services.
+    #[command(flatten)]
+    pub tls: adsync_server::TlsArgs,
+
     #[command(flatten)]
     pub auth: RemoteAuthArgs,
 

@@ -58,7 +58,7 @@ pub async fn serve(
     );
     let auth = config
         .auth
-        .layer(service::METHOD_SCOPES)
+        .layer(service::METHOD_SCOPES, &config.tls)
         .map_err(Error::Config)?;
     let closing = platform.closing.clone();
     let shutdown = async move {
@@ -70,6 +70,7 @@ pub async fn serve(
         listener,
         routes,
         (auth, config.max_concurrent_calls),
+        &config.tls,
         shutdown,
     )
     .await;
@@ -103,7 +104,7 @@ async fn open_platform(
         db,
         sources,
         auth: upstream::Auth {
-            channel: config.auth.channel().map_err(Error::Config)?,
+            channel: config.auth.channel(&config.tls).map_err(Error::Config)?,
             service_token: config.auth.service_token.clone(),
         },
         clock: config.clock.clone(),

@@ -56,13 +56,14 @@ pub async fn serve(
     );
     let auth = config
         .auth
-        .layer(service::METHOD_SCOPES)
+        .layer(service::METHOD_SCOPES, &config.tls)
         .map_err(Error::Config)?;
     adsync_server::serve(
         adsync_proto::REPORTING_SERVICE,
         listener,
         routes,
         (auth, config.max_concurrent_calls),
+        &config.tls,
         shutdown,
     )
     .await?;

@@ -14,6 +14,7 @@ use adsync_proto::ingestion::{
 };
 use adsync_server::Clock;
 use adsync_sheets_sandbox::{Sandbox as SheetsSandbox, SandboxConfig as SheetsConfig};
+use adsync_test_harness::tls::DevPki;
 use adsync_test_harness::{TestDatabase, TestServer, db_args, remote_auth_args};
 use chrono::TimeDelta;
 use tonic::transport::Channel;
@@ -38,6 +39,8 @@ pub struct Stack {
     pub auth: TestServer<adsync_auth::Error>,
     pub ingestion: TestServer<adsync_ingestion::Error>,
     pub reporting: TestServer<adsync_reporting::Error>,
+    /// The certificates of a stack that runs over mutual TLS.
+    pub tls: Option<DevPki>,
 }
 
 impl Stack {
@@ -107,10 +110,33 @@ impl Stack {
     /// The stack on `db` with every sandbox as given, ingestion with `extra` flags.
     pub async fn start_all(
         db: TestDatabase,
-        (sandbox, amazon, sheets): (SandboxConfig, AmazonConfig, SheetsConfig),
+        sandboxes: (SandboxConfig, AmazonConfig, SheetsConfig),
         service_token: Option<&str>,
         extra: &[&str],
     ) -> Stack {
+        Stack::start_configured(db, sandboxes, service_token, extra, None).await
+    }
+
+    /// The stack with every server on mutual TLS with `pki`'s certificates (`auth`,
+    /// `ingestion`, `reporting`; callers present `cli`), the services calling auth over
+    /// https.
+    pub async fn start_tls(pki: DevPki) -> Stack {
+        let db = TestDatabase::migrated(&all_migrations());
+        let sandboxes = Default::default();
+        Stack::start_configured(db, sandboxes, None, &[], Some(pki)).await
+    }
+
+    async fn start_configured(
+        db: TestDatabase,
+        (sandbox, amazon, sheets): (SandboxConfig, AmazonConfig, SheetsConfig),
+        service_token: Option<&str>,
+        extra: &[&str],
+        tls: Option<DevPki>,
+    ) -> Stack {
+        let tls_of = |name: &str| {
+            tls.as_ref()
+                .map_or_else(Default::default, |pki| pki.tls_args(name, true))
+        };
         let sandbox = Sandbox::start(sandbox).await.expect("sandbox");
         let amazon = AmazonSandbox::start(amazon).await.expect("amazon sandbox");
         let sheets = SheetsSandbox::start(sheets).await.expect("sheets sandbox");
@@ -135,6 +161,7 @@ impl Stack {
 
         let auth_config = adsync_auth::Config {
             db: db_args(&db),
+            tls: tls_of("auth"),
             token_encryption_keys: format!("e2e:{KEY}").into(),
             linkedin: adsync_auth::LinkedInApp {
                 linkedin_client_id: sandbox.config().client_id.clone(),
@@ -168,12 +195,28 @@ impl Stack {
             clock: clock.clone(),
         };
         let auth = TestServer::start(|l, s| adsync_auth::serve(auth_config, l, s)).await;
+        let auth_uri = match &tls {
+            Some(_) => format!("https://{}", auth.addr()),
+            None => auth.uri(),
+        };
         // No scheduler here: tests that want one start a replica with it.
         let mut flags = vec!["--schedule-interval-secs", "0"];
         flags.extend_from_slice(extra);
+        let tls_flags: Vec<String> = tls.as_ref().map_or_else(Vec::new, |pki| {
+            vec![
+                "--tls-cert".into(),
+                pki.cert("ingestion").display().to_string(),
+                "--tls-key".into(),
+                pki.key("ingestion").display().to_string(),
+                "--tls-ca".into(),
+                pki.ca().display().to_string(),
+                "--tls-client-auth".into(),
+            ]
+        });
+        flags.extend(tls_flags.iter().map(String::as_str));
         let mut ingestion_config = adsync_ingestion::Config::from_flags(ingestion_flags(
             &db,
-            &auth.uri(),
+            &auth_uri,
             &service_token,
             (&sandbox, &amazon, &sheets),
             &flags,
@@ -184,13 +227,14 @@ impl Stack {
             TestServer::start(|l, s| adsync_ingestion::serve(ingestion_config, l, s)).await;
         let reporting_config = adsync_reporting::Config {
             db: db_args(&db),
-            auth: remote_auth_args(&auth.uri(), &service_token),
+            auth: remote_auth_args(&auth_uri, &service_token),
+            tls: tls_of("reporting"),
             clock: clock.clone(),
             ..adsync_reporting::Config::from_flags([
                 "--database-url",
                 db.url(),
                 "--auth-url",
-                &auth.uri(),
+                &auth_uri,
                 "--service-token",
                 &service_token,
             ])
@@ -209,24 +253,45 @@ impl Stack {
             auth,
             ingestion,
             reporting,
+            tls,
         }
+    }
+
+    /// A channel to `server` of this stack: over TLS, presenting the `cli` certificate,
+    /// when the stack runs on TLS.
+    pub fn channel_to<E: Send + 'static>(&self, server: &TestServer<E>) -> Channel {
+        let Some(pki) = &self.tls else {
+            return server.channel();
+        };
+        let url = format!("https://{}", server.addr());
+        let config = pki
+            .tls_args("cli", false)
+            .client_config(&url)
+            .expect("client TLS")
+            .expect("https");
+        tonic::transport::Endpoint::from_shared(url)
+            .expect("uri")
+            .tls_config(config)
+            .expect("TLS config")
+            .connect_lazy()
     }
 
     /// Issues a caller token with `scopes`; returns (secret, token id).
     pub async fn token(&self, name: &str, scopes: &[Scope]) -> (String, String) {
-        let issued =
-            adsync_proto::auth::auth_service_client::AuthServiceClient::new(self.auth.channel())
-                .issue_api_token(bearer(
-                    adsync_proto::auth::IssueApiTokenRequest {
-                        name: name.to_owned(),
-                        scopes: scopes.iter().map(|s| *s as i32).collect(),
-                        ttl: None,
-                    },
-                    &self.admin,
-                ))
-                .await
-                .expect("issue token")
-                .into_inner();
+        let issued = adsync_proto::auth::auth_service_client::AuthServiceClient::new(
+            self.channel_to(&self.auth),
+        )
+        .issue_api_token(bearer(
+            adsync_proto::auth::IssueApiTokenRequest {
+                name: name.to_owned(),
+                scopes: scopes.iter().map(|s| *s as i32).collect(),
+                ttl: None,
+            },
+            &self.admin,
+        ))
+        .await
+        .expect("issue token")
+        .into_inner();
         (issued.token, issued.api_token.expect("metadata").token_id)
     }
 }
@@ -237,8 +302,9 @@ impl Stack {
     /// Returns the connection id.
     pub async fn connect(&self) -> String {
         use adsync_proto::auth::{CompleteAuthorizationRequest, StartAuthorizationRequest};
-        let mut auth =
-            adsync_proto::auth::auth_service_client::AuthServiceClient::new(self.auth.channel());
+        let mut auth = adsync_proto::auth::auth_service_client::AuthServiceClient::new(
+            self.channel_to(&self.auth),
+        );
         let start = auth
             .start_authorization(bearer(StartAuthorizationRequest::default(), &self.admin))
             .await
@@ -263,8 +329,9 @@ impl Stack {
         use adsync_proto::auth::{
             CompleteAuthorizationRequest, Provider, StartAuthorizationRequest,
         };
-        let mut auth =
-            adsync_proto::auth::auth_service_client::AuthServiceClient::new(self.auth.channel());
+        let mut auth = adsync_proto::auth::auth_service_client::AuthServiceClient::new(
+            self.channel_to(&self.auth),
+        );
         let start = auth
             .start_authorization(bearer(
                 StartAuthorizationRequest {
@@ -294,8 +361,9 @@ impl Stack {
     /// file. Returns the connection id.
     pub async fn connect_google(&self, n: usize) -> String {
         use adsync_proto::auth::CreateServiceAccountConnectionRequest;
-        let mut auth =
-            adsync_proto::auth::auth_service_client::AuthServiceClient::new(self.auth.channel());
+        let mut auth = adsync_proto::auth::auth_service_client::AuthServiceClient::new(
+            self.channel_to(&self.auth),
+        );
         auth.create_service_account_connection(bearer(
             CreateServiceAccountConnectionRequest {
                 key_file_json: self.sheets.key_file(n).to_string(),
@@ -314,7 +382,7 @@ impl Stack {
     /// Upstream tokens of `connection_id` as ingestion gets them: from auth.
     pub fn token_source(&self, connection_id: &str) -> adsync_ingestion::upstream::AuthTokenSource {
         adsync_ingestion::upstream::AuthTokenSource::new(
-            self.auth.channel(),
+            self.channel_to(&self.auth),
             self.service_token.clone().into(),
             connection_id.to_owned(),
         )
@@ -481,7 +549,7 @@ impl Stack {
         let (operator, _) = self
             .token("operator", &[Scope::SyncWrite, Scope::SyncRead])
             .await;
-        let mut client = IngestionServiceClient::new(self.ingestion.channel());
+        let mut client = IngestionServiceClient::new(self.channel_to(&self.ingestion));
         let accounts = client
             .discover_accounts(bearer(DiscoverAccountsRequest::default(), &operator))
             .await

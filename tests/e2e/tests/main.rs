@@ -12,4 +12,5 @@ mod schema_migration;
 mod supplier_feeds;
 mod sync;
 mod sync_load;
+mod tls;
 mod upstream_client;

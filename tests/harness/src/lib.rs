@@ -20,6 +20,7 @@ mod logging;
 mod postgres;
 mod process;
 mod server;
+pub mod tls;
 
 pub use binary::{assert_help_documents, assert_rejects_unreachable_database};
 pub use database::{TestDatabase, db_args, remote_auth_args};

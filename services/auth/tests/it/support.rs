@@ -73,6 +73,7 @@ pub(crate) fn config(
 ) -> Config {
     Config {
         db: db_args(db),
+        tls: Default::default(),
         token_encryption_keys: format!("test1:{KEY}").into(),
         linkedin: LinkedInApp {
             linkedin_client_id: sandbox.config().client_id.clone(),

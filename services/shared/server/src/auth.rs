@@ -419,26 +419,31 @@ pub struct RemoteAuthArgs {
 }
 
 impl RemoteAuthArgs {
-    /// A channel to the auth service (connected on first use), or an error naming the flag.
-    pub fn channel(&self) -> Result<Channel, String> {
-        tonic::transport::Endpoint::from_shared(self.auth_url.clone())
-            .map(|e| {
-                e.connect_timeout(Duration::from_secs(5))
-                    .timeout(Duration::from_secs(10))
-                    .connect_lazy()
-            })
-            .map_err(|e| format!("--auth-url {:?} is not a valid URL: {e}", self.auth_url))
+    /// A channel to the auth service (connected on first use; over TLS with `tls` when
+    /// the URL is https), or an error naming the flag.
+    pub fn channel(&self, tls: &crate::TlsArgs) -> Result<Channel, String> {
+        let mut endpoint = tonic::transport::Endpoint::from_shared(self.auth_url.clone())
+            .map_err(|e| format!("--auth-url {:?} is not a valid URL: {e}", self.auth_url))?
+            .connect_timeout(Duration::from_secs(5))
+            .timeout(Duration::from_secs(10));
+        if let Some(config) = tls.client_config(&self.auth_url)? {
+            endpoint = endpoint
+                .tls_config(config)
+                .map_err(|e| format!("--auth-url {:?}: TLS: {e}", self.auth_url))?;
+        }
+        Ok(endpoint.connect_lazy())
     }
 
     /// The auth layer for a service whose RPCs accept `methods`.
-    pub fn layer(&self, methods: MethodScopes) -> Result<AuthLayer, String> {
+    pub fn layer(&self, methods: MethodScopes, tls: &crate::TlsArgs) -> Result<AuthLayer, String> {
         if self.auth_cache_secs > MAX_AUTH_CACHE_SECS {
             return Err(format!(
                 "--auth-cache-secs {} is over {MAX_AUTH_CACHE_SECS}: a revoked token would be trusted that long",
                 self.auth_cache_secs
             ));
         }
-        let authenticator = RemoteAuthenticator::new(self.channel()?, self.service_token.clone());
+        let authenticator =
+            RemoteAuthenticator::new(self.channel(tls)?, self.service_token.clone());
         Ok(AuthLayer::new(
             Arc::new(authenticator),
             methods,
@@ -526,6 +531,10 @@ mod tests {
             service_token: SecretString::from("adsync_x".to_owned()),
             auth_cache_secs: MAX_AUTH_CACHE_SECS + 1,
         };
-        assert!(args.layer(&[]).unwrap_err().contains("--auth-cache-secs"));
+        assert!(
+            args.layer(&[], &crate::TlsArgs::default())
+                .unwrap_err()
+                .contains("--auth-cache-secs")
+        );
     }
 }

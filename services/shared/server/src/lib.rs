@@ -17,6 +17,7 @@ mod shutdown;
 mod status;
 pub mod telemetry;
 mod timing;
+mod tls;
 
 pub use args::{LogFormat, ServerArgs, parse_flags};
 pub use auth::{
@@ -34,3 +35,4 @@ pub use status::{
     FieldViolations, database_unavailable, error_status, internal_error, invalid_field,
 };
 pub use timing::{ServerTimingLayer, server_time_ms};
+pub use tls::TlsArgs;

@@ -9,7 +9,7 @@ use tonic::transport::server::TcpIncoming;
 use tonic_health::ServingStatus;
 use tower_http::trace::TraceLayer;
 
-use crate::{AuthLayer, LoadShedLayer, ServerTimingLayer};
+use crate::{AuthLayer, LoadShedLayer, ServerTimingLayer, TlsArgs};
 
 /// Why a server stopped with an error.
 #[derive(Debug, thiserror::Error)]
@@ -20,9 +20,12 @@ pub enum ServeError {
     Transport(#[from] tonic::transport::Error),
     #[error("cannot read the listener address: {0}")]
     Listener(#[from] std::io::Error),
+    #[error("TLS: {0}")]
+    Tls(String),
 }
 
-/// Serves `routes` plus health and reflection on `listener` until `shutdown` completes,
+/// Serves `routes` plus health and reflection on `listener` (over TLS when `tls` has a
+/// certificate, requiring client certificates when it says so) until `shutdown` completes,
 /// at most `max_calls` calls at once (more are shed with RESOURCE_EXHAUSTED), every call
 /// but health and reflection going through `auth` first;
 /// then stops accepting, reports NOT_SERVING and waits for in-flight calls to finish.
@@ -34,8 +37,10 @@ pub async fn serve(
     listener: TcpListener,
     routes: Routes,
     (auth, max_calls): (AuthLayer, usize),
+    tls: &TlsArgs,
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), ServeError> {
+    let tls = tls.server_config().map_err(ServeError::Tls)?;
     // "adsync.reporting.v1.ReportingService" answers in domain "reporting.adsync".
     let domain: &'static str = match service_name.split('.').nth(1) {
         Some("auth") => "auth.adsync",
@@ -58,7 +63,7 @@ pub async fn serve(
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha);
 
-    tracing::info!(service = service_name, %addr, "serving gRPC");
+    tracing::info!(service = service_name, %addr, tls = tls.is_some(), "serving gRPC");
     let signal = async {
         shutdown.await;
         health
@@ -69,7 +74,11 @@ pub async fn serve(
             .await;
         tracing::info!(service = service_name, "draining in-flight calls");
     };
-    Server::builder()
+    let mut server = Server::builder();
+    if let Some(tls) = tls {
+        server = server.tls_config(tls)?;
+    }
+    server
         .layer(ServerTimingLayer)
         .layer(TraceLayer::new_for_grpc())
         .layer(LoadShedLayer::new(max_calls, domain))

@@ -1,6 +1,8 @@
 //! `adsync-healthcheck ADDR [SERVICE]`: exits 0 when the gRPC server at ADDR reports
 //! SERVING for SERVICE (default: the whole server). For container health checks and
-//! scripts that wait for a service to be ready; no grpcurl needed.
+//! scripts that wait for a service to be ready; no grpcurl needed. An `https://` ADDR is
+//! checked over TLS with the services' own settings from the environment
+//! (`ADSYNC_TLS_CA`, and `ADSYNC_TLS_CERT`/`ADSYNC_TLS_KEY` for mutual TLS).
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -24,7 +26,7 @@ async fn main() -> ExitCode {
     } else {
         format!("http://{addr}")
     };
-    let endpoint = match tonic::transport::Endpoint::from_shared(uri.clone()) {
+    let mut endpoint = match tonic::transport::Endpoint::from_shared(uri.clone()) {
         Ok(e) => e
             .connect_timeout(Duration::from_secs(2))
             .timeout(Duration::from_secs(3)),
@@ -33,6 +35,24 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let tls =
+        adsync_server::parse_flags::<adsync_server::TlsArgs, _, String>("adsync-healthcheck", [])
+            .map_err(|e| e.to_string())
+            .and_then(|tls| tls.client_config(&uri));
+    match tls {
+        Ok(None) => {}
+        Ok(Some(config)) => match endpoint.tls_config(config) {
+            Ok(e) => endpoint = e,
+            Err(e) => {
+                eprintln!("adsync-healthcheck: TLS for {uri}: {e}");
+                return ExitCode::from(2);
+            }
+        },
+        Err(why) => {
+            eprintln!("adsync-healthcheck: {why}");
+            return ExitCode::from(2);
+        }
+    }
     let channel = match endpoint.connect().await {
         Ok(channel) => channel,
         Err(e) => {
