@@ -35,7 +35,7 @@ use tokio::net::TcpListener;
 
 pub use data::{Metrics, Pivot, Size};
 pub use faults::{Faults, RateLimit, RetryAfterStyle};
-pub use rest::{MAX_ANALYTICS_ELEMENTS, MAX_ANALYTICS_FIELDS};
+pub use rest::{MAX_ANALYTICS_ELEMENTS, MAX_ANALYTICS_FIELDS, MAX_QUERY_BYTES};
 pub use truth::{GroundTruth, MalformedKey};
 
 /// How a sandbox is set up.

@@ -3,7 +3,10 @@
 //! 20 fields; 15,000 elements, silently truncated beyond that, as LinkedIn does).
 //!
 //! Every call must carry `Authorization: Bearer`, an active `LinkedIn-Version: YYYYMM`
-//! and `X-Restli-Protocol-Version: 2.0.0`; then faults apply, then the finder runs.
+//! and `X-Restli-Protocol-Version: 2.0.0`, and stay within LinkedIn's URL limits (a query
+//! string over 4 KB is a 414: callers tunnel or batch smaller); a finder call that names
+//! its Rest.li method must name FINDER, and the creatives finder must name it (LinkedIn
+//! documents `X-RestLi-Method: FINDER` for it); then faults apply, then the finder runs.
 
 // Finder helpers fail with a ready LinkedIn error response, returned as is by the handler.
 #![allow(clippy::result_large_err)]
@@ -32,6 +35,8 @@ use crate::world::World;
 pub const MAX_ANALYTICS_ELEMENTS: usize = 15_000;
 /// LinkedIn's cap on `fields` (dateRange and pivotValues count too).
 pub const MAX_ANALYTICS_FIELDS: usize = 20;
+/// LinkedIn's limit on a query string, in bytes (a longer one is a 414).
+pub const MAX_QUERY_BYTES: usize = 4 * 1024;
 
 pub(crate) fn routes(_: Arc<State>) -> Router<Arc<State>> {
     Router::new()
@@ -55,8 +60,19 @@ async fn gate(
     state: &State,
     headers: &HeaderMap,
     endpoint: &str,
+    raw_query: Option<&str>,
 ) -> Result<crate::faults::Decision, Response> {
     state.count(endpoint);
+    let query_bytes = raw_query.map_or(0, str::len);
+    if query_bytes > MAX_QUERY_BYTES {
+        return Err(render::error(
+            StatusCode::URI_TOO_LONG,
+            "REQUEST_URI_TOO_LONG",
+            &format!(
+                "The query string is {query_bytes} bytes; at most {MAX_QUERY_BYTES} are allowed (use query tunneling)"
+            ),
+        ));
+    }
     let bearer = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -110,6 +126,19 @@ async fn gate(
         != Some("2.0.0")
     {
         return Err(bad_request("X-Restli-Protocol-Version: 2.0.0 is required"));
+    }
+    let method = headers.get("x-restli-method").and_then(|v| v.to_str().ok());
+    if let Some(method) = method
+        && !method.eq_ignore_ascii_case("FINDER")
+    {
+        return Err(bad_request(&format!(
+            "X-RestLi-Method {method} does not match the request: a q= finder is FINDER"
+        )));
+    }
+    if endpoint == "creatives" && method.is_none() {
+        return Err(bad_request(
+            "The creatives finder requires the header X-RestLi-Method: FINDER",
+        ));
     }
     let decision = crate::faults::decide(state);
     if let Some(reject) = decision.reject {
@@ -204,7 +233,7 @@ async fn ad_accounts(
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    let decision = match gate(&state, &headers, "adAccounts").await {
+    let decision = match gate(&state, &headers, "adAccounts", raw.as_deref()).await {
         Ok(d) => d,
         Err(r) => return r,
     };
@@ -254,7 +283,7 @@ async fn account_finder(
     raw: Option<&str>,
     finder: &str,
 ) -> Result<(crate::faults::Decision, u32, Query), Response> {
-    let decision = gate(state, headers, endpoint).await?;
+    let decision = gate(state, headers, endpoint, raw).await?;
     let a = account_path(state, account_id)?;
     let q = Query::parse(raw);
     if q.get("q") != Some(finder) {
@@ -480,7 +509,8 @@ async fn ad_analytics(
 ) -> Response {
     let q = Query::parse(raw.as_deref());
     let pivot = q.get("pivot").map(restli::parse_enum).unwrap_or_default();
-    let decision = match gate(&state, &headers, &format!("adAnalytics.{pivot}")).await {
+    let endpoint = format!("adAnalytics.{pivot}");
+    let decision = match gate(&state, &headers, &endpoint, raw.as_deref()).await {
         Ok(d) => d,
         Err(r) => return r,
     };

@@ -5,8 +5,8 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use adsync_linkedin_sandbox::{
-    Faults, MAX_ANALYTICS_ELEMENTS, MalformedKey, Pivot, RateLimit, RetryAfterStyle, Sandbox,
-    SandboxConfig, Size,
+    Faults, MAX_ANALYTICS_ELEMENTS, MAX_QUERY_BYTES, MalformedKey, Pivot, RateLimit,
+    RetryAfterStyle, Sandbox, SandboxConfig, Size,
 };
 use chrono::{NaiveDate, TimeZone, Utc};
 use serde_json::Value;
@@ -46,16 +46,27 @@ impl Client {
         }
     }
 
+    /// A finder GET, as LinkedIn documents it (`X-RestLi-Method: FINDER`).
     async fn get(&self, path_and_query: &str) -> (u16, reqwest::header::HeaderMap, String) {
-        let response = self
+        self.get_as(path_and_query, Some("FINDER")).await
+    }
+
+    /// A GET naming `method` as its Rest.li method (or none).
+    async fn get_as(
+        &self,
+        path_and_query: &str,
+        method: Option<&str>,
+    ) -> (u16, reqwest::header::HeaderMap, String) {
+        let mut request = self
             .http
             .get(format!("{}{path_and_query}", self.base))
             .bearer_auth(&self.token)
             .header("LinkedIn-Version", "202611")
-            .header("X-Restli-Protocol-Version", "2.0.0")
-            .send()
-            .await
-            .expect("request sent");
+            .header("X-Restli-Protocol-Version", "2.0.0");
+        if let Some(method) = method {
+            request = request.header("X-RestLi-Method", method);
+        }
+        let response = request.send().await.expect("request sent");
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         (status, headers, response.text().await.expect("body"))
@@ -700,4 +711,31 @@ async fn a_large_sandbox_is_generated_not_stored() {
         rows["elements"].as_array().unwrap().len(),
         MAX_ANALYTICS_ELEMENTS
     );
+}
+
+#[tokio::test]
+async fn finders_name_their_method_and_urls_stay_within_linkedins_limits() {
+    let sandbox = Sandbox::start(pinned(5, Size::SMALL)).await.unwrap();
+    let client = Client::new(&sandbox).await;
+    let account = adsync_linkedin_sandbox::data::account_id(0);
+    let creatives = format!("/rest/adAccounts/{account}/creatives?q=criteria&pageSize=10");
+    // The creatives finder requires X-RestLi-Method: FINDER.
+    let (status, _, body) = client.get_as(&creatives, None).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("X-RestLi-Method: FINDER"), "{body}");
+    let (status, _, body) = client.get_as(&creatives, Some("GET")).await;
+    assert_eq!(status, 400, "{body}");
+    let (status, _, body) = client.get_as(&creatives, Some("FINDER")).await;
+    assert_eq!(status, 200, "{body}");
+    // Other finders take it too, and do without it.
+    let campaigns = format!("/rest/adAccounts/{account}/adCampaigns?q=search&pageSize=10");
+    assert_eq!(client.get_as(&campaigns, None).await.0, 200);
+    assert_eq!(client.get_as(&campaigns, Some("FINDER")).await.0, 200);
+    // A query string over 4 KB is a 414.
+    let long = format!(
+        "/rest/adAccounts/{account}/adCampaigns?q=search&pageSize=10&x={}",
+        "a".repeat(MAX_QUERY_BYTES)
+    );
+    let (status, _, body) = client.get(&long).await;
+    assert_eq!(status, 414, "{body}");
 }

@@ -30,7 +30,9 @@ impl LinkedInClient {
     }
 
     /// `GET {base}{path}?{query}` with a raw Rest.li query (kept as written: `List(...)`,
-    /// `(start:(...))`), retried as the upstream policy says; the parsed JSON body.
+    /// `(start:(...))`), retried as the upstream policy says; the parsed JSON body. A
+    /// `q=` query is a Rest.li finder and says so (`X-RestLi-Method: FINDER`, which
+    /// LinkedIn requires of the creatives finder).
     pub async fn get(
         &self,
         path: &str,
@@ -39,11 +41,18 @@ impl LinkedInClient {
         counter: &CallCounter,
     ) -> Result<Value, UpstreamError> {
         let url = format!("{}{path}?{query}", self.base_url);
+        let finder = query.split('&').any(|p| p.starts_with("q="));
         let build = |http: &reqwest::Client, token: Option<&str>| {
-            http.get(&url)
+            let request = http
+                .get(&url)
                 .bearer_auth(token.unwrap_or_default())
                 .header("LinkedIn-Version", &self.version)
-                .header("X-Restli-Protocol-Version", "2.0.0")
+                .header("X-Restli-Protocol-Version", "2.0.0");
+            if finder {
+                request.header("X-RestLi-Method", "FINDER")
+            } else {
+                request
+            }
         };
         let request = Request {
             what: path,
