@@ -77,7 +77,8 @@ pub async fn serve(
         adsync_proto::AUTH_SERVICE,
         listener,
         routes,
-        (auth, config.max_concurrent_calls),
+        auth,
+        &config.limits,
         &config.tls,
         shutdown,
     )

@@ -54,10 +54,9 @@ pub struct Config {
     #[arg(long, env = "ADSYNC_SCHEDULE_INTERVAL_SECS", default_value_t = 900)]
     pub schedule_interval_secs: u64,
 
-    /// Calls this server handles at once (a stream counts until it ends); more are
-    /// refused at once with RESOURCE_EXHAUSTED and a retry delay.
-    #[arg(long, env = "ADSYNC_MAX_CONCURRENT_CALLS", default_value_t = 1024)]
-    pub max_concurrent_calls: usize,
+    /// How many calls this server handles at once, and how long one may take.
+    #[command(flatten)]
+    pub limits: adsync_server::CallLimits,
 
     /// The time source; tests move it forward.
     #[arg(skip)]

@@ -69,7 +69,8 @@ pub async fn serve(
         adsync_proto::INGESTION_SERVICE,
         listener,
         routes,
-        (auth, config.max_concurrent_calls),
+        auth,
+        &config.limits,
         &config.tls,
         shutdown,
     )

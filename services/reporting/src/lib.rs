@@ -42,6 +42,8 @@ pub async fn serve(
     db_config.statement_timeout = config.statement_timeout();
     // Many small concurrent queries: no parallel workers (see DbConfig::parallel_queries).
     db_config.parallel_queries = false;
+    // A report whose caller went away (or whose deadline passed) stops in the database too.
+    db_config.cancel_abandoned_queries = true;
     let db = Db::connect(db_config).await?;
 
     let api = service::ReportingApi {
@@ -62,7 +64,8 @@ pub async fn serve(
         adsync_proto::REPORTING_SERVICE,
         listener,
         routes,
-        (auth, config.max_concurrent_calls),
+        auth,
+        &config.limits,
         &config.tls,
         shutdown,
     )

@@ -988,3 +988,73 @@ async fn bad_requests_get_field_details_unknown_ids_not_found_and_scopes_are_enf
         .unwrap_err();
     assert_eq!(err.code(), Code::Unauthenticated);
 }
+
+#[tokio::test]
+async fn a_report_past_its_deadline_is_stopped_and_its_query_cancelled_in_the_database() {
+    use diesel::connection::SimpleConnection;
+
+    let stack = Stack::start(SandboxConfig::default()).await;
+    // Another session holds a lock the report's query must wait for.
+    let mut locker = stack.db.connect();
+    locker
+        .batch_execute("BEGIN; LOCK TABLE linkedin.ad_accounts IN ACCESS EXCLUSIVE MODE;")
+        .unwrap();
+    let mut reports =
+        adsync_proto::reporting::reporting_service_client::ReportingServiceClient::new(
+            stack.reporting.channel(),
+        );
+    let mut request = bearer(
+        adsync_proto::reporting::ListAccountsRequest::default(),
+        &stack.admin,
+    );
+    request.set_timeout(std::time::Duration::from_millis(300));
+    let status = reports.list_accounts(request).await.unwrap_err();
+    // The server answers DEADLINE_EXCEEDED at the deadline; tonic's client gives up at
+    // the same moment and may report its own CANCELLED first.
+    assert!(
+        matches!(
+            status.code(),
+            tonic::Code::DeadlineExceeded | tonic::Code::Cancelled
+        ),
+        "{status:?}"
+    );
+
+    // The query waiting on the lock is cancelled, though the lock is still held (without
+    // the cancel it would wait for the statement timeout, 15 s).
+    #[derive(diesel::QueryableByName)]
+    struct Waiting {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let waiting = |conn: &mut diesel::PgConnection| {
+        diesel::RunQueryDsl::get_result::<Waiting>(
+            diesel::sql_query(
+                "SELECT count(*) AS n FROM pg_stat_activity \
+                 WHERE datname = current_database() AND application_name = 'adsync-reporting' \
+                   AND wait_event_type = 'Lock'",
+            ),
+            conn,
+        )
+        .unwrap()
+        .n
+    };
+    let mut observer = stack.db.connect();
+    let mut left = waiting(&mut observer);
+    for _ in 0..50 {
+        if left == 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        left = waiting(&mut observer);
+    }
+    assert_eq!(left, 0, "the abandoned query still waits on the lock");
+    locker.batch_execute("ROLLBACK").unwrap();
+    // The service answers normally afterwards.
+    let accounts = reports
+        .list_accounts(bearer(
+            adsync_proto::reporting::ListAccountsRequest::default(),
+            &stack.admin,
+        ))
+        .await;
+    assert!(accounts.is_ok(), "{accounts:?}");
+}

@@ -104,7 +104,7 @@ pub(crate) fn config(
         },
         oauth_state_ttl_secs: 600,
         expiring_soon_days: 30,
-        max_concurrent_calls: 1024,
+        limits: Default::default(),
         upstream_timeout_ms: 5_000,
         clock,
     }

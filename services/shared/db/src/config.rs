@@ -52,6 +52,10 @@ pub struct DbConfig {
     /// small concurrent queries: there the workers' start-up costs more than they save,
     /// and they take the cores other callers need.
     pub parallel_queries: bool,
+    /// A query whose caller stopped waiting (its call was cancelled or hit its deadline)
+    /// is cancelled in the database too, instead of running to its end or its statement
+    /// timeout. For read-only services: a cancelled write would roll back.
+    pub cancel_abandoned_queries: bool,
 }
 
 impl DbConfig {
@@ -66,6 +70,7 @@ impl DbConfig {
             application_name: application_name.to_owned(),
             read_only: false,
             parallel_queries: true,
+            cancel_abandoned_queries: false,
         }
     }
 
@@ -79,6 +84,7 @@ impl DbConfig {
             application_name: application_name.to_owned(),
             read_only: false,
             parallel_queries: true,
+            cancel_abandoned_queries: false,
         }
     }
 

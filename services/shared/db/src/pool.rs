@@ -1,13 +1,13 @@
 //! [`Db`]: the pool and the blocking bridge every Diesel call goes through.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
 use diesel::{Connection, RunQueryDsl};
-use secrecy::ExposeSecret;
+use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::Semaphore;
 
 use crate::{DbConfig, DbError};
@@ -22,6 +22,66 @@ pub struct Db {
     /// parking a blocking thread inside r2d2.
     permits: Arc<Semaphore>,
     acquire_timeout: Duration,
+    /// Where to send cancel requests from, when abandoned queries are cancelled.
+    canceller: Option<Arc<SecretString>>,
+}
+
+/// Where a cancellable [`Db::run`] is, shared by its blocking thread and its caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Flight {
+    /// Waiting for a connection.
+    Waiting,
+    /// Running on the backend with this process id.
+    Running(i32),
+    /// Finished: its connection is going back to the pool.
+    Done,
+    /// Its caller stopped waiting: do not start, or cancelled.
+    Abandoned,
+}
+
+/// Held by a cancellable run's caller: dropped before the run finished (the caller's
+/// future was dropped), it cancels the backend's query. The cancel is sent while the
+/// flight's lock is held, and the run marks itself done under that lock before its
+/// connection goes back to the pool, so a cancel never reaches another caller's query.
+struct CancelOnDrop {
+    flight: Arc<Mutex<Flight>>,
+    url: Arc<SecretString>,
+    armed: bool,
+}
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        if !self.armed {
+            return;
+        }
+        let (flight, url) = (self.flight.clone(), self.url.clone());
+        // A thread of its own: this may run on an async worker, and connecting blocks.
+        std::thread::spawn(move || {
+            let mut state = flight.lock().unwrap_or_else(|p| p.into_inner());
+            let previous = std::mem::replace(&mut *state, Flight::Abandoned);
+            if let Flight::Running(pid) = previous {
+                let cancelled = PgConnection::establish(url.expose_secret())
+                    .map_err(|e| e.to_string())
+                    .and_then(|mut c| {
+                        diesel::sql_query(format!("SELECT pg_cancel_backend({pid})"))
+                            .execute(&mut c)
+                            .map_err(|e| e.to_string())
+                    });
+                match cancelled {
+                    Ok(_) => tracing::info!(pid, "cancelled the query of an abandoned call"),
+                    Err(e) => {
+                        tracing::warn!(pid, error = %e, "could not cancel an abandoned query")
+                    }
+                }
+            }
+        });
+    }
+}
+
+#[derive(diesel::QueryableByName)]
+struct BackendPid {
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    pid: i32,
 }
 
 impl std::fmt::Debug for Db {
@@ -90,13 +150,17 @@ impl Db {
             pool,
             permits: Arc::new(Semaphore::new(config.max_connections as usize)),
             acquire_timeout: config.acquire_timeout,
+            canceller: config
+                .cancel_abandoned_queries
+                .then(|| Arc::new(config.url.clone())),
         })
     }
 
     /// Runs `f` with a pooled connection on the blocking pool. Callers own the
     /// transaction: wrap the body in `conn.transaction(|conn| ...)` when it needs one.
     ///
-    /// A panic inside `f` is re-raised here, in the calling task.
+    /// A panic inside `f` is re-raised here, in the calling task. When the pool cancels
+    /// abandoned queries, dropping this future before it finishes cancels `f`'s query.
     pub async fn run<T, E, F>(&self, f: F) -> Result<T, E>
     where
         F: FnOnce(&mut PgConnection) -> Result<T, E> + Send + 'static,
@@ -111,14 +175,39 @@ impl Db {
         let pool = self.pool.clone();
         let timeout = self.acquire_timeout;
         let span = tracing::Span::current();
+        let mut guard = self.canceller.as_ref().map(|url| CancelOnDrop {
+            flight: Arc::new(Mutex::new(Flight::Waiting)),
+            url: url.clone(),
+            armed: true,
+        });
+        let flight = guard.as_ref().map(|g| g.flight.clone());
         let joined = tokio::task::spawn_blocking(move || {
             let _permit = permit;
             span.in_scope(|| {
                 let mut conn = checkout(&pool, timeout)?;
-                f(&mut conn)
+                let Some(flight) = flight else {
+                    return f(&mut conn);
+                };
+                let pid = diesel::sql_query("SELECT pg_backend_pid() AS pid")
+                    .get_result::<BackendPid>(&mut conn)
+                    .map_err(DbError::Query)?
+                    .pid;
+                {
+                    let mut state = flight.lock().unwrap_or_else(|p| p.into_inner());
+                    if *state == Flight::Abandoned {
+                        return Err(DbError::Cancelled.into());
+                    }
+                    *state = Flight::Running(pid);
+                }
+                let result = f(&mut conn);
+                *flight.lock().unwrap_or_else(|p| p.into_inner()) = Flight::Done;
+                result
             })
         })
         .await;
+        if let Some(guard) = &mut guard {
+            guard.armed = false;
+        }
         match joined {
             Ok(result) => result,
             Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),

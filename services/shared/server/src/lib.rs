@@ -8,6 +8,7 @@
 mod args;
 pub mod auth;
 mod clock;
+mod deadline;
 mod load;
 mod page_token;
 mod proto_time;
@@ -25,6 +26,7 @@ pub use auth::{
     methods_missing_from,
 };
 pub use clock::Clock;
+pub use deadline::{CallLimits, DeadlineLayer};
 pub use load::LoadShedLayer;
 pub use page_token::{decode_page_token, encode_page_token};
 pub use proto_time::{duration, timestamp};

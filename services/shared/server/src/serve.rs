@@ -1,6 +1,7 @@
 //! [`serve`]: one function that runs a service's routes the way every adsync server runs.
 
 use std::future::Future;
+use std::time::Duration;
 
 use tokio::net::TcpListener;
 use tonic::service::Routes;
@@ -9,7 +10,7 @@ use tonic::transport::server::TcpIncoming;
 use tonic_health::ServingStatus;
 use tower_http::trace::TraceLayer;
 
-use crate::{AuthLayer, LoadShedLayer, ServerTimingLayer, TlsArgs};
+use crate::{AuthLayer, CallLimits, DeadlineLayer, LoadShedLayer, ServerTimingLayer, TlsArgs};
 
 /// Why a server stopped with an error.
 #[derive(Debug, thiserror::Error)]
@@ -26,8 +27,9 @@ pub enum ServeError {
 
 /// Serves `routes` plus health and reflection on `listener` (over TLS when `tls` has a
 /// certificate, requiring client certificates when it says so) until `shutdown` completes,
-/// at most `max_calls` calls at once (more are shed with RESOURCE_EXHAUSTED), every call
-/// but health and reflection going through `auth` first;
+/// at most `limits.max_concurrent_calls` calls at once (more are shed with
+/// RESOURCE_EXHAUSTED), each stopped at its deadline (DEADLINE_EXCEEDED), every call but
+/// health and reflection going through `auth` first;
 /// then stops accepting, reports NOT_SERVING and waits for in-flight calls to finish.
 ///
 /// Health reports `service_name` (and the whole server, "") as SERVING from the first
@@ -36,7 +38,8 @@ pub async fn serve(
     service_name: &'static str,
     listener: TcpListener,
     routes: Routes,
-    (auth, max_calls): (AuthLayer, usize),
+    auth: AuthLayer,
+    limits: &CallLimits,
     tls: &TlsArgs,
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), ServeError> {
@@ -81,7 +84,11 @@ pub async fn serve(
     server
         .layer(ServerTimingLayer)
         .layer(TraceLayer::new_for_grpc())
-        .layer(LoadShedLayer::new(max_calls, domain))
+        .layer(LoadShedLayer::new(limits.max_concurrent_calls, domain))
+        .layer(DeadlineLayer::new(
+            Duration::from_secs(limits.request_timeout_secs.max(1)),
+            domain,
+        ))
         .layer(auth)
         .add_routes(routes)
         // Without TCP_NODELAY a response's small HTTP/2 frames wait on Nagle's algorithm.
