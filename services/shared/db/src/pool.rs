@@ -5,14 +5,48 @@ use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;
-use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
+use diesel::r2d2::{
+    ConnectionManager, CustomizeConnection, ManageConnection, Pool, PooledConnection,
+};
 use diesel::{Connection, RunQueryDsl};
 use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::Semaphore;
 
 use crate::{DbConfig, DbError};
 
-type PgPool = Pool<ConnectionManager<PgConnection>>;
+type PgPool = Pool<BackendManager>;
+
+/// A pooled connection and its server process id, read once when it is opened (what a
+/// cancel request names).
+pub(crate) struct Backend {
+    conn: PgConnection,
+    pid: i32,
+}
+
+/// Diesel's connection manager, remembering each connection's backend process id.
+struct BackendManager(ConnectionManager<PgConnection>);
+
+impl ManageConnection for BackendManager {
+    type Connection = Backend;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> Result<Backend, Self::Error> {
+        let mut conn = self.0.connect()?;
+        let pid = diesel::sql_query("SELECT pg_backend_pid() AS pid")
+            .get_result::<BackendPid>(&mut conn)
+            .map_err(diesel::r2d2::Error::QueryError)?
+            .pid;
+        Ok(Backend { conn, pid })
+    }
+
+    fn is_valid(&self, backend: &mut Backend) -> Result<(), Self::Error> {
+        self.0.is_valid(&mut backend.conn)
+    }
+
+    fn has_broken(&self, backend: &mut Backend) -> bool {
+        self.0.has_broken(&mut backend.conn)
+    }
+}
 
 /// A pooled PostgreSQL connection handle for async code. Cheap to clone.
 #[derive(Clone)]
@@ -96,9 +130,11 @@ impl std::fmt::Debug for Db {
 #[derive(Debug)]
 struct SessionSettings(String);
 
-impl CustomizeConnection<PgConnection, diesel::r2d2::Error> for SessionSettings {
-    fn on_acquire(&self, conn: &mut PgConnection) -> Result<(), diesel::r2d2::Error> {
-        conn.batch_execute(&self.0)
+impl CustomizeConnection<Backend, diesel::r2d2::Error> for SessionSettings {
+    fn on_acquire(&self, backend: &mut Backend) -> Result<(), diesel::r2d2::Error> {
+        backend
+            .conn
+            .batch_execute(&self.0)
             .map_err(diesel::r2d2::Error::QueryError)
     }
 }
@@ -144,7 +180,7 @@ impl Db {
             .connection_timeout(config.acquire_timeout)
             .test_on_check_out(false)
             .connection_customizer(Box::new(SessionSettings(settings)))
-            .build(ConnectionManager::<PgConnection>::new(url))
+            .build(BackendManager(ConnectionManager::<PgConnection>::new(url)))
             .map_err(|e| DbError::Connect(format!("{}: {e}", config.redacted_url())))?;
         Ok(Db {
             pool,
@@ -184,14 +220,11 @@ impl Db {
         let joined = tokio::task::spawn_blocking(move || {
             let _permit = permit;
             span.in_scope(|| {
-                let mut conn = checkout(&pool, timeout)?;
+                let mut backend = checkout(&pool, timeout)?;
                 let Some(flight) = flight else {
-                    return f(&mut conn);
+                    return f(&mut backend.conn);
                 };
-                let pid = diesel::sql_query("SELECT pg_backend_pid() AS pid")
-                    .get_result::<BackendPid>(&mut conn)
-                    .map_err(DbError::Query)?
-                    .pid;
+                let pid = backend.pid;
                 {
                     let mut state = flight.lock().unwrap_or_else(|p| p.into_inner());
                     if *state == Flight::Abandoned {
@@ -199,7 +232,7 @@ impl Db {
                     }
                     *state = Flight::Running(pid);
                 }
-                let result = f(&mut conn);
+                let result = f(&mut backend.conn);
                 *flight.lock().unwrap_or_else(|p| p.into_inner()) = Flight::Done;
                 result
             })
@@ -225,10 +258,7 @@ impl Db {
     }
 }
 
-fn checkout(
-    pool: &PgPool,
-    timeout: Duration,
-) -> Result<PooledConnection<ConnectionManager<PgConnection>>, DbError> {
+fn checkout(pool: &PgPool, timeout: Duration) -> Result<PooledConnection<BackendManager>, DbError> {
     pool.get_timeout(timeout).map_err(|e| {
         let message = e.to_string();
         if message.contains("timed out") {
