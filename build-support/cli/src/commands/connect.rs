@@ -1,11 +1,12 @@
 //! `adsync connect` and `adsync connections`: link a LinkedIn member or an Amazon Ads
-//! advertiser to adsync through OAuth, and list the links.
+//! advertiser to adsync through OAuth, or a Google service account by its key file, and
+//! list the links.
 
 use std::io::BufRead;
 
 use adsync_proto::auth::{
-    CompleteAuthorizationRequest, ConnectionHealth, ListConnectionsRequest, Provider, Region,
-    StartAuthorizationRequest,
+    CompleteAuthorizationRequest, ConnectionHealth, CreateServiceAccountConnectionRequest,
+    ListConnectionsRequest, Provider, Region, StartAuthorizationRequest,
 };
 
 use crate::endpoints::Endpoints;
@@ -17,6 +18,8 @@ use crate::output::{Table, json, print_json, time};
 pub(crate) enum ProviderArg {
     Linkedin,
     AmazonAds,
+    /// A Google service account (supplier price sheets), by its key file.
+    Google,
 }
 
 /// An Amazon Ads region.
@@ -44,9 +47,46 @@ pub(crate) struct Args {
     /// LinkedIn the URL to open is printed and the redirected URL is read from stdin.
     #[arg(long)]
     redirect_url: Option<String>,
+    /// Google only: the service account's JSON key file, uploaded once and kept sealed.
+    #[arg(long, required_if_eq("provider", "google"))]
+    key_file: Option<std::path::PathBuf>,
+}
+
+/// Uploads a Google service account's key file.
+async fn connect_service_account(
+    endpoints: &Endpoints,
+    name: String,
+    key_file: &std::path::Path,
+    as_json: bool,
+) -> Outcome {
+    let token = endpoints.token()?;
+    let key_file_json = std::fs::read_to_string(key_file)
+        .map_err(|e| Failure::Usage(format!("cannot read {}: {e}", key_file.display())))?;
+    let done = endpoints
+        .auth()
+        .await?
+        .create_service_account_connection(token.request(CreateServiceAccountConnectionRequest {
+            key_file_json,
+            display_name: name,
+            ..Default::default()
+        }))
+        .await?
+        .into_inner();
+    if as_json {
+        print_json(&json(
+            &done,
+            "adsync.auth.v1.CreateServiceAccountConnectionResponse",
+        ));
+    } else if let Some(c) = done.connection {
+        println!("connected: {} ({})", c.connection_id, c.display_name);
+    }
+    Ok(())
 }
 
 pub(crate) async fn connect(endpoints: &Endpoints, args: Args, as_json: bool) -> Outcome {
+    if let (ProviderArg::Google, Some(key_file)) = (args.provider, &args.key_file) {
+        return connect_service_account(endpoints, args.name, key_file, as_json).await;
+    }
     let token = endpoints.token()?;
     let mut auth = endpoints.auth().await?;
     let started = auth
@@ -55,6 +95,7 @@ pub(crate) async fn connect(endpoints: &Endpoints, args: Args, as_json: bool) ->
             provider: match args.provider {
                 ProviderArg::Linkedin => Provider::Linkedin,
                 ProviderArg::AmazonAds => Provider::AmazonAds,
+                ProviderArg::Google => Provider::Google,
             } as i32,
             region: match args.region {
                 None => Region::Unspecified,
