@@ -503,6 +503,15 @@ async fn a_supplier_file_is_added_uploaded_synced_and_read_from_the_command_line
         .await,
     );
     assert!(uploaded.contains("uploaded acme-prices.csv"), "{uploaded}");
+    let uploads = stdout(
+        &run(adsync(
+            &stack,
+            &admin,
+            &["suppliers", "uploads", "--supplier", "1"],
+        ))
+        .await,
+    );
+    assert!(uploads.contains("acme-prices.csv"), "{uploads}");
     let preview = stdout(
         &run(adsync(
             &stack,

@@ -7,9 +7,9 @@ use std::path::PathBuf;
 
 use adsync_proto::ingestion::{
     ColumnChoice, CreateSupplierFeedRequest, GoogleSheetLocation, ItemStatus,
-    PreviewSupplierFeedRequest, SetItemStatusRequest, SupplierFeed, SupplierField, UploadStart,
-    UploadSupplierFileRequest, UploadedFileLocation, preview_supplier_feed_request, supplier_feed,
-    upload_supplier_file_request,
+    ListSupplierUploadsRequest, PreviewSupplierFeedRequest, SetItemStatusRequest, SupplierFeed,
+    SupplierField, UploadStart, UploadSupplierFileRequest, UploadedFileLocation,
+    preview_supplier_feed_request, supplier_feed, upload_supplier_file_request,
 };
 use adsync_proto::reporting::{
     GetItemPriceHistoryRequest, ListParsingErrorsRequest, ListPriceChangesRequest,
@@ -37,6 +37,8 @@ pub(crate) enum Suppliers {
     Preview(PreviewArgs),
     /// Upload a CSV, XLSX or ODS price list for a feed of uploaded files.
     Upload(UploadArgs),
+    /// The files uploaded for a supplier, newest first (the newest is what a sync reads).
+    Uploads(SupplierArg),
     /// Sync a supplier's feed, showing its progress.
     Sync(SupplierArg),
     /// Activate or archive a product.
@@ -427,6 +429,31 @@ pub(crate) async fn suppliers(endpoints: &Endpoints, command: Suppliers, as_json
                     u.file_name, u.size_bytes, u.upload_id, r.sheet_title, r.rows, u.supplier_id
                 );
             }
+        }
+        Suppliers::Uploads(args) => {
+            let r = endpoints
+                .ingestion()
+                .await?
+                .list_supplier_uploads(token.request(ListSupplierUploadsRequest {
+                    supplier_id: args.supplier,
+                }))
+                .await?
+                .into_inner();
+            if as_json {
+                print_json(&json(&r, "adsync.ingestion.v1.ListSupplierUploadsResponse"));
+                return Ok(());
+            }
+            let mut table = Table::new(&["upload", "file", "bytes", "sha256", "uploaded"]);
+            for u in r.uploads {
+                table.row(vec![
+                    u.upload_id,
+                    u.file_name,
+                    u.size_bytes.to_string(),
+                    u.sha256.chars().take(12).collect(),
+                    time(u.upload_time.as_ref()),
+                ]);
+            }
+            table.print();
         }
         Suppliers::Sync(args) => {
             return sync::sync(endpoints, SyncArgs::supplier(args.supplier), as_json).await;
