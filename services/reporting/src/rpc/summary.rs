@@ -131,18 +131,35 @@ impl ReportingApi {
                             return Ok(None);
                         };
                         use adsync_warehouse::schema::linkedin::campaigns;
-                        let names: Vec<(i64, String, String)> = campaigns::table
+                        // Ids and whether each is active; names only for the top campaigns.
+                        let listed: Vec<(i64, String)> = campaigns::table
                             .filter(campaigns::account_id.eq(account_id))
+                            .select((campaigns::id, campaigns::status))
+                            .load(conn)?;
+                        let active = listed.iter().filter(|(_, s)| s == "ACTIVE").count() as i64;
+                        let ids = listed.into_iter().map(|(id, _)| id).collect();
+                        let mut sums = per_campaign(conn, account_id, ids, range)?;
+                        sums.sort_by(|a, b| {
+                            b.sums
+                                .cost
+                                .cmp(&a.sums.cost)
+                                .then(a.campaign_id.cmp(&b.campaign_id))
+                        });
+                        let top_ids: Vec<i64> = sums
+                            .iter()
+                            .take(top as usize)
+                            .map(|c| c.campaign_id)
+                            .collect();
+                        let names: Vec<(i64, String, String)> = campaigns::table
+                            .filter(campaigns::id.eq_any(&top_ids))
                             .select((campaigns::id, campaigns::name, campaigns::status))
                             .load(conn)?;
-                        let ids = names.iter().map(|(id, _, _)| *id).collect();
-                        let sums = per_campaign(conn, account_id, ids, range)?;
-                        Ok::<_, diesel::result::Error>(Some((account, names, sums)))
+                        Ok::<_, diesel::result::Error>(Some((account, active, names, sums)))
                     })
                     .map_err(Error::from)
             })
             .await?;
-        let Some((account, names, mut sums)) = found else {
+        let Some((account, active_campaigns, names, sums)) = found else {
             return Err(Error::NotFound {
                 kind: "account",
                 ids: vec![account_id],
@@ -155,12 +172,6 @@ impl ReportingApi {
         }
         let names: HashMap<i64, (String, String)> =
             names.into_iter().map(|(id, n, s)| (id, (n, s))).collect();
-        sums.sort_by(|a, b| {
-            b.sums
-                .cost
-                .cmp(&a.sums.cost)
-                .then(a.campaign_id.cmp(&b.campaign_id))
-        });
         Ok(GetAccountSummaryResponse {
             account: Some(account.to_proto()),
             totals: Some(totals.to_proto(&currency)?),
@@ -177,7 +188,7 @@ impl ReportingApi {
                     })
                 })
                 .collect::<Result<_, Error>>()?,
-            active_campaigns: names.values().filter(|(_, s)| s == "ACTIVE").count() as i64,
+            active_campaigns,
             campaigns_with_delivery: sums.iter().filter(|c| c.sums.impressions > 0).count() as i64,
         })
     }
