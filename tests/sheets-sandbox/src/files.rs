@@ -16,7 +16,7 @@ use chrono::NaiveDate;
 use zip::write::SimpleFileOptions;
 
 use crate::book::{Cell, Format, Locale, Sheet, Spreadsheet, Value};
-use crate::render::epoch;
+use crate::render::{self, date_text, epoch};
 
 /// A file format a supplier sends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,30 +67,7 @@ pub fn write(book: &Spreadsheet, format: FileFormat) -> Result<Vec<u8>, String> 
 
 /// `units` × 10^-`scale` as plain decimal text with `decimal` as the separator.
 fn plain(units: i64, scale: u32, decimal: char) -> String {
-    let v = Value::number(units, scale).normalized();
-    let Value::Number { units, scale } = v else {
-        unreachable!("a number stays a number")
-    };
-    if scale == 0 {
-        return units.to_string();
-    }
-    let p = 10_u64.pow(scale);
-    let sign = if units < 0 { "-" } else { "" };
-    let abs = units.unsigned_abs();
-    format!(
-        "{sign}{}{decimal}{:0width$}",
-        abs / p,
-        abs % p,
-        width = scale as usize
-    )
-}
-
-fn date_text(d: NaiveDate, locale: Locale) -> String {
-    match locale {
-        Locale::EnUs => d.format("%m/%d/%Y").to_string(),
-        Locale::EnGb | Locale::FrFr => d.format("%d/%m/%Y").to_string(),
-        Locale::DeDe => d.format("%d.%m.%Y").to_string(),
-    }
+    render::plain(units, scale).replace('.', &decimal.to_string())
 }
 
 fn csv_text(value: &Value, format: Format, locale: Locale) -> String {

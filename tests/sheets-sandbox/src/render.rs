@@ -50,7 +50,7 @@ pub fn epoch() -> NaiveDate {
 }
 
 /// `units` × 10^-`scale` as plain decimal text (`1234.5`, `-0.07`), no grouping.
-fn plain(units: i64, scale: u32) -> String {
+pub(crate) fn plain(units: i64, scale: u32) -> String {
     if scale == 0 {
         return units.to_string();
     }
@@ -95,7 +95,7 @@ fn grouped2(units: i64, scale: u32, locale: Locale) -> String {
     format!("{sign}{grouped}{decimal}{:02}", cents.unsigned_abs() % 100)
 }
 
-fn date_text(d: NaiveDate, locale: Locale) -> String {
+pub(crate) fn date_text(d: NaiveDate, locale: Locale) -> String {
     match locale {
         Locale::EnUs => d.format("%-m/%-d/%Y").to_string(),
         Locale::EnGb => d.format("%d/%m/%Y").to_string(),

@@ -511,7 +511,7 @@ pub(crate) async fn suppliers(endpoints: &Endpoints, command: Suppliers, as_json
                     sku: args.sku,
                     name_contains: args.name,
                     characteristics: args.characteristics.into_iter().collect(),
-                    changed_since: args.changed_since.map(proto_time),
+                    changed_since: args.changed_since.map(adsync_server::timestamp),
                     include_discontinued: args.include_discontinued,
                     page_size: args.limit,
                     page_token: String::new(),
@@ -641,11 +641,4 @@ fn print_row_errors(errors: impl Iterator<Item = [String; 4]>) {
         table.row(e.into());
     }
     table.print();
-}
-
-fn proto_time(t: chrono::DateTime<chrono::Utc>) -> prost_types::Timestamp {
-    prost_types::Timestamp {
-        seconds: t.timestamp(),
-        nanos: t.timestamp_subsec_nanos() as i32,
-    }
 }

@@ -12,7 +12,7 @@ use adsync_proto::ingestion::{
     SetItemStatusResponse, SupplierFeed, UpdateSupplierFeedRequest, UpdateSupplierFeedResponse,
     preview_supplier_feed_request,
 };
-use adsync_server::{FieldViolations, error_status, timestamp};
+use adsync_server::{FieldViolations, error_status, invalid_field, timestamp};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text, Timestamptz};
@@ -206,9 +206,8 @@ impl IngestionApi {
             Ok(0) => PREVIEW_ITEMS.0,
             Ok(n) if n <= PREVIEW_ITEMS.1 => n,
             _ => {
-                let mut v = FieldViolations::new();
-                v.add("max_items", format!("0 to {}", PREVIEW_ITEMS.1));
-                return Err(v.into_result(DOMAIN).expect_err("a violation").into());
+                let why = format!("0 to {}", PREVIEW_ITEMS.1);
+                return Err(invalid_field(DOMAIN, "max_items", why).into());
             }
         };
         let feed = match req.feed {
@@ -227,9 +226,8 @@ impl IngestionApi {
                 }
             }
             None => {
-                let mut v = FieldViolations::new();
-                v.add("feed", "required: supplier_id or config");
-                return Err(v.into_result(DOMAIN).expect_err("a violation").into());
+                let why = "required: supplier_id or config";
+                return Err(invalid_field(DOMAIN, "feed", why).into());
             }
         };
         let tokens = self.platform.auth.tokens(feed.connection_id());
@@ -286,9 +284,7 @@ impl IngestionApi {
 
     pub(super) async fn stored_feed(&self, id: i64, field: &str) -> Result<Feed, Error> {
         if id <= 0 {
-            let mut v = FieldViolations::new();
-            v.add(field, "required");
-            v.into_result(DOMAIN)?;
+            return Err(invalid_field(DOMAIN, field, "required").into());
         }
         self.feeds()?
             .feed(id)

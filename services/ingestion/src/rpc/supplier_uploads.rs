@@ -7,7 +7,7 @@ use adsync_proto::ingestion::{
     UploadStart, UploadSupplierFileRequest, UploadSupplierFileResponse,
     upload_supplier_file_request::Part,
 };
-use adsync_server::{FieldViolations, error_status};
+use adsync_server::{FieldViolations, error_status, invalid_field};
 use sha2::{Digest, Sha256};
 use tonic::{Code, Streaming};
 
@@ -22,9 +22,7 @@ use crate::sources::supplier_feed::uploads;
 const MAX_CHUNK_BYTES: usize = 1024 * 1024;
 
 fn invalid(field: &str, why: impl Into<String>) -> Error {
-    let mut v = FieldViolations::new();
-    v.add(field, why);
-    v.into_result(DOMAIN).expect_err("a violation").into()
+    invalid_field(DOMAIN, field, why).into()
 }
 
 /// The start message checked: the supplier, the file name and its format.

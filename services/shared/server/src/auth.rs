@@ -194,7 +194,7 @@ impl Gate {
         path: &str,
         headers: &http::HeaderMap,
     ) -> Result<Option<Identity>, Status> {
-        if path.starts_with("/grpc.health.v1.Health/") || path.starts_with("/grpc.reflection.") {
+        if crate::load::is_health_check(path) || path.starts_with("/grpc.reflection.") {
             return Ok(None);
         }
         let token = bearer(headers)?;

@@ -124,7 +124,7 @@ where
     fn call(&mut self, request: http::Request<B>) -> Self::Future {
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
-        if request.uri().path().starts_with("/grpc.health.v1.Health/") {
+        if crate::load::is_health_check(request.uri().path()) {
             return Box::pin(inner.call(request));
         }
         let asked = request

@@ -77,6 +77,11 @@ impl http_body::Body for Permitted {
     }
 }
 
+/// Whether `path` is a health check: never shed, never timed out, never authenticated.
+pub(crate) fn is_health_check(path: &str) -> bool {
+    path.starts_with("/grpc.health.v1.Health/")
+}
+
 /// RESOURCE_EXHAUSTED, retry after a second.
 fn overloaded(max: usize, domain: &str) -> tonic::Status {
     let mut details = ErrorDetails::with_error_info(
@@ -115,7 +120,7 @@ where
     fn call(&mut self, request: http::Request<B>) -> Self::Future {
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
-        if request.uri().path().starts_with("/grpc.health.v1.Health/") {
+        if is_health_check(request.uri().path()) {
             return Box::pin(inner.call(request));
         }
         let Ok(permit) = self.layer.permits.clone().try_acquire_owned() else {

@@ -38,13 +38,11 @@ fn read(flag: &str, path: &Path) -> Result<Vec<u8>, String> {
     std::fs::read(path).map_err(|e| format!("{flag} {}: {e}", path.display()))
 }
 
-/// Whether `pem` holds at least one PEM block of `label` ("CERTIFICATE", "PRIVATE KEY").
+/// Whether `pem` holds a PEM block whose label ends in `label` ("CERTIFICATE"; "PRIVATE
+/// KEY" also matches "RSA PRIVATE KEY" and "EC PRIVATE KEY").
 fn has_pem(pem: &[u8], label: &str) -> bool {
-    String::from_utf8_lossy(pem).contains(&format!("-----BEGIN {label}"))
-        || (label == "PRIVATE KEY"
-            && ["RSA PRIVATE KEY", "EC PRIVATE KEY"]
-                .iter()
-                .any(|l| String::from_utf8_lossy(pem).contains(&format!("-----BEGIN {l}"))))
+    let text = String::from_utf8_lossy(pem);
+    text.contains("-----BEGIN ") && text.contains(&format!("{label}-----"))
 }
 
 impl TlsArgs {

@@ -59,14 +59,10 @@ pub(crate) fn supplier_exists(
 
 /// NOT_FOUND for supplier `id`.
 pub(crate) fn no_supplier(id: i64) -> crate::error::Error {
-    adsync_server::error_status(
-        tonic::Code::NotFound,
-        format!("no supplier {id}"),
-        crate::error::DOMAIN,
-        "NOT_FOUND",
-        &[("resource", "supplier".to_owned()), ("ids", id.to_string())],
-    )
-    .into()
+    crate::error::Error::NotFound {
+        kind: "supplier",
+        ids: vec![id],
+    }
 }
 
 #[derive(Debug, QueryableByName)]
