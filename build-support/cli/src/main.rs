@@ -16,7 +16,7 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
 
-use commands::{connect, report, suppliers, sync, token};
+use commands::{connect, report, suppliers, sync, token, workspace};
 use endpoints::Endpoints;
 use failure::{Failure, Outcome};
 
@@ -41,7 +41,7 @@ enum Command {
     /// Connect a LinkedIn member or an Amazon Ads advertiser through OAuth.
     Connect(connect::Args),
     /// The connections and the health of their tokens.
-    Connections,
+    Connections(connect::ConnectionsArgs),
     /// The accounts the connections can reach: LinkedIn ad accounts, Amazon Ads profiles.
     Accounts(sync::AccountsArgs),
     /// The Amazon Ads profiles the connections can reach (`accounts --source amazon-ads`).
@@ -62,13 +62,16 @@ enum Command {
     /// Caller tokens.
     #[command(subcommand)]
     Token(token::TokenCommand),
+    /// Workspaces: the clients of this deployment, each seeing only its own data.
+    #[command(subcommand)]
+    Workspace(workspace::WorkspaceCommand),
 }
 
 async fn run(cli: Cli) -> Outcome {
     let (endpoints, json) = (&cli.endpoints, cli.json);
     match cli.command {
         Command::Connect(args) => connect::connect(endpoints, args, json).await,
-        Command::Connections => connect::connections(endpoints, json).await,
+        Command::Connections(args) => connect::connections(endpoints, args, json).await,
         Command::Accounts(args) => sync::accounts(endpoints, args, json).await,
         Command::Profiles => sync::accounts(endpoints, sync::AccountsArgs::amazon(), json).await,
         Command::Sync(args) => sync::sync(endpoints, args, json).await,
@@ -77,6 +80,7 @@ async fn run(cli: Cli) -> Outcome {
         Command::Report(report) => report::report(endpoints, report, json).await,
         Command::Suppliers(command) => suppliers::suppliers(endpoints, command, json).await,
         Command::Token(command) => token::token(endpoints, command, json).await,
+        Command::Workspace(command) => workspace::workspace(endpoints, command, json).await,
     }
 }
 

@@ -360,6 +360,153 @@ async fn exit_codes_follow_the_grpc_status_and_tokens_are_managed() {
     );
 }
 
+#[tokio::test]
+async fn a_workspace_admin_issues_tokens_and_connects_only_within_its_workspace() {
+    let stack = stack().await;
+    let admin = stack.admin.clone();
+    let code = |o: Output| o.status.code().expect("exited");
+
+    let created = stdout(&run(adsync(&stack, &admin, &["workspace", "create", "acme"])).await);
+    let acme = created
+        .split_whitespace()
+        .nth(1)
+        .expect("workspace N created: acme")
+        .to_owned();
+    assert!(created.contains("created: acme"), "{created}");
+    assert_eq!(
+        code(
+            run(adsync(
+                &stack,
+                &admin,
+                &["workspace", "create", "Not A Slug"]
+            ))
+            .await
+        ),
+        3
+    );
+    // By name or by id.
+    let acme_admin = stdout(
+        &run(adsync(
+            &stack,
+            &admin,
+            &[
+                "token",
+                "issue",
+                "acme-admin",
+                "--workspace",
+                "acme",
+                "--scope",
+                "workspace:admin",
+            ],
+        ))
+        .await,
+    )
+    .trim()
+    .to_owned();
+    assert_eq!(
+        code(
+            run(adsync(
+                &stack,
+                &admin,
+                &[
+                    "token",
+                    "issue",
+                    "x",
+                    "--workspace",
+                    "nowhere",
+                    "--scope",
+                    "sync:read"
+                ]
+            ))
+            .await
+        ),
+        5
+    );
+
+    // The workspace admin's connection and tokens are its workspace's.
+    stdout(
+        &run(adsync(
+            &stack,
+            &acme_admin,
+            &["connect", "--name", "acme-li"],
+        ))
+        .await,
+    );
+    let connections = stdout(&run(adsync(&stack, &acme_admin, &["connections"])).await);
+    // A header and its rule, then the rows.
+    let rows: Vec<&str> = connections.lines().skip(2).collect();
+    assert_eq!(rows.len(), 1, "{connections}");
+    assert!(
+        rows[0].contains("acme-li") && rows[0].contains(&format!(" {acme} ")),
+        "{connections}"
+    );
+    let reader = stdout(
+        &run(adsync(
+            &stack,
+            &acme_admin,
+            &["token", "issue", "acme-dash", "--scope", "reports:read"],
+        ))
+        .await,
+    )
+    .trim()
+    .to_owned();
+    let tokens = stdout(&run(adsync(&stack, &acme_admin, &["token", "list"])).await);
+    assert!(
+        tokens.contains("acme-dash") && tokens.contains("acme-admin"),
+        "{tokens}"
+    );
+    assert!(
+        !tokens.contains("e2e-admin") && !tokens.contains("platform"),
+        "{tokens}"
+    );
+    assert_eq!(
+        code(
+            run(adsync(
+                &stack,
+                &acme_admin,
+                &["token", "issue", "root", "--scope", "admin"]
+            ))
+            .await
+        ),
+        3
+    );
+    assert_eq!(
+        code(
+            run(adsync(
+                &stack,
+                &acme_admin,
+                &["workspace", "create", "other"]
+            ))
+            .await
+        ),
+        7
+    );
+    let seen = stdout(&run(adsync(&stack, &reader, &["workspace", "list"])).await);
+    assert_eq!(seen.lines().skip(2).count(), 1, "acme alone: {seen}");
+    assert!(seen.contains("acme") && !seen.contains("default"), "{seen}");
+
+    // The platform admin sees every workspace, or one.
+    let all = stdout(&run(adsync(&stack, &admin, &["workspace", "list"])).await);
+    assert!(all.contains("default") && all.contains("acme"), "{all}");
+    let only_acme = stdout(
+        &run(adsync(
+            &stack,
+            &admin,
+            &["connections", "--workspace", &acme],
+        ))
+        .await,
+    );
+    assert_eq!(only_acme.lines().skip(2).count(), 1, "{only_acme}");
+
+    // Until they filter by workspace, ingestion and reporting refuse other workspaces'
+    // tokens rather than show them the default workspace's data.
+    assert_eq!(
+        code(run(adsync(&stack, &reader, &["report", "status"])).await),
+        7
+    );
+    assert_eq!(code(run(adsync(&stack, &acme_admin, &["runs"])).await), 7);
+}
+
 /// A TCP relay to `target` whose connections can all be cut at once, as when the process
 /// behind them dies.
 struct Relay {

@@ -41,6 +41,8 @@ pub enum Error {
     Invalid(Box<Status>),
     #[error("{kind} {id:?} not found")]
     NotFound { kind: &'static str, id: String },
+    #[error("{kind} {id:?} already exists")]
+    AlreadyExists { kind: &'static str, id: String },
     #[error("the OAuth state is {0:?}")]
     State(StateProblem),
     #[error("the connection {id:?} {reason}")]
@@ -80,6 +82,13 @@ impl From<Error> for Status {
                 format!("{kind} {id:?} does not exist"),
                 DOMAIN,
                 "NOT_FOUND",
+                &[("resource", kind.to_owned()), ("id", id)],
+            ),
+            Error::AlreadyExists { kind, id } => error_status(
+                Code::AlreadyExists,
+                format!("{kind} {id:?} already exists"),
+                DOMAIN,
+                "ALREADY_EXISTS",
                 &[("resource", kind.to_owned()), ("id", id)],
             ),
             Error::State(problem) => {

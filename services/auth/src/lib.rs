@@ -86,19 +86,23 @@ pub async fn serve(
     Ok(())
 }
 
-/// Creates a caller token directly in the database (migrating it first) and returns the
-/// secret: how an operator gets the first `admin` token.
+/// Creates a platform caller token directly in the database (migrating it first) and
+/// returns the secret: how an operator gets the first `admin` token, and the services
+/// theirs.
 pub async fn bootstrap_token(
     db: &DbArgs,
     name: &str,
     scopes: &[Scope],
     ttl: TimeDelta,
 ) -> Result<String, Error> {
+    if let Some(why) = scopes.iter().find_map(|s| rpc::scope_misplaced(*s, None)) {
+        return Err(adsync_server::invalid_field(error::DOMAIN, "scopes", why).into());
+    }
     let db = Db::connect(DbConfig::from_args(db, "adsync-auth-bootstrap")).await?;
     db.run(|conn| run_migrations(conn, &[&MIGRATIONS])).await?;
     let (name, scopes, now) = (name.to_owned(), scopes.to_vec(), Clock::default().now());
     let (secret, row) = db
-        .run(move |conn| rpc::insert_api_token(conn, &name, &scopes, ttl, "bootstrap", now))
+        .run(move |conn| rpc::insert_api_token(conn, &name, &scopes, None, ttl, "bootstrap", now))
         .await?;
     tracing::info!(token_id = %row.id, "bootstrap token issued");
     Ok(secret)

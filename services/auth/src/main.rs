@@ -35,7 +35,8 @@ struct BootstrapCli {
     /// What the token is for.
     #[arg(long, default_value = "bootstrap-admin")]
     name: String,
-    /// Scopes, comma-separated: admin, sync:write, sync:read, reports:read, service.
+    /// Scopes of this platform token, comma-separated: admin, sync:write, sync:read,
+    /// reports:read, service, upstream:tokens.
     #[arg(long, default_value = "admin", value_delimiter = ',')]
     scopes: Vec<String>,
     /// Lifetime in days (1 to 3650).
@@ -65,7 +66,7 @@ async fn bootstrap(cli: BootstrapCli) -> ExitCode {
             Some(scope) => scopes.push(scope),
             None => {
                 eprintln!(
-                    "adsync-auth: unknown scope {s:?} (admin, sync:write, sync:read, reports:read, service)"
+                    "adsync-auth: unknown scope {s:?} (admin, sync:write, sync:read, reports:read, service, upstream:tokens)"
                 );
                 return ExitCode::from(2);
             }

@@ -7,48 +7,68 @@ use std::sync::{Arc, Mutex};
 use adsync_db::Db;
 use adsync_proto::auth::auth_service_server::AuthService;
 use adsync_proto::auth::*;
-use adsync_server::{Clock, Identity, MethodScopes};
+use adsync_server::{Clock, Identity, MethodScopes, Reach};
 use chrono::TimeDelta;
 use tonic::{Request, Response, Status};
 
 use crate::crypto::Keyring;
 use crate::providers::Providers;
 
-/// The scopes each RPC accepts (`admin` is accepted everywhere).
+/// The scopes each RPC accepts (`admin` implies every scope but `upstream:tokens`;
+/// `workspace:admin` implies its workspace's `sync:*` and `reports:read`).
 pub(crate) const METHOD_SCOPES: MethodScopes = &[
     (
         "/adsync.auth.v1.AuthService/StartAuthorization",
-        &[Scope::Admin],
+        &[Scope::WorkspaceAdmin],
     ),
     (
         "/adsync.auth.v1.AuthService/CompleteAuthorization",
-        &[Scope::Admin],
+        &[Scope::WorkspaceAdmin],
     ),
     (
         "/adsync.auth.v1.AuthService/CreateServiceAccountConnection",
-        &[Scope::Admin],
+        &[Scope::WorkspaceAdmin],
     ),
     (
         "/adsync.auth.v1.AuthService/GetAccessToken",
-        &[Scope::Service],
+        &[Scope::UpstreamTokens],
     ),
     (
         "/adsync.auth.v1.AuthService/ListConnections",
-        &[Scope::Service],
+        &[Scope::WorkspaceAdmin, Scope::UpstreamTokens],
     ),
     (
         "/adsync.auth.v1.AuthService/RevokeConnection",
-        &[Scope::Admin],
+        &[Scope::WorkspaceAdmin],
     ),
-    ("/adsync.auth.v1.AuthService/IssueApiToken", &[Scope::Admin]),
+    (
+        "/adsync.auth.v1.AuthService/IssueApiToken",
+        &[Scope::WorkspaceAdmin],
+    ),
     (
         "/adsync.auth.v1.AuthService/RevokeApiToken",
-        &[Scope::Admin],
+        &[Scope::WorkspaceAdmin],
     ),
-    ("/adsync.auth.v1.AuthService/ListApiTokens", &[Scope::Admin]),
+    (
+        "/adsync.auth.v1.AuthService/ListApiTokens",
+        &[Scope::WorkspaceAdmin],
+    ),
     (
         "/adsync.auth.v1.AuthService/Authenticate",
         &[Scope::Service],
+    ),
+    (
+        "/adsync.auth.v1.AuthService/CreateWorkspace",
+        &[Scope::Admin],
+    ),
+    (
+        "/adsync.auth.v1.AuthService/ListWorkspaces",
+        &[
+            Scope::WorkspaceAdmin,
+            Scope::SyncWrite,
+            Scope::SyncRead,
+            Scope::ReportsRead,
+        ],
     ),
 ];
 
@@ -73,12 +93,14 @@ pub(crate) struct AuthApi {
     pub(crate) refresh_flights: Arc<Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>>,
 }
 
-/// The caller the auth layer let in (`bootstrap` when there is none, e.g. in tools).
-pub(crate) fn caller<T>(request: &Request<T>) -> String {
+/// The caller the auth layer let in: who it is and what it may see. Refused when there
+/// is none (the layer always puts one in: fail closed, never open).
+pub(crate) fn caller<T>(request: &Request<T>) -> Result<(String, Reach), Status> {
     request
         .extensions()
         .get::<Identity>()
-        .map_or_else(|| "unknown".to_owned(), |i| i.subject.clone())
+        .map(|i| (i.subject.clone(), i.reach()))
+        .ok_or_else(|| Status::permission_denied("no authenticated caller"))
 }
 
 #[tonic::async_trait]
@@ -88,9 +110,10 @@ impl AuthService for AuthApi {
         &self,
         request: Request<StartAuthorizationRequest>,
     ) -> Result<Response<StartAuthorizationResponse>, Status> {
-        let by = caller(&request);
+        let (by, reach) = caller(&request)?;
         Ok(Response::new(
-            self.start_authorization(request.into_inner(), by).await?,
+            self.start_authorization(request.into_inner(), by, reach)
+                .await?,
         ))
     }
 
@@ -99,8 +122,10 @@ impl AuthService for AuthApi {
         &self,
         request: Request<CompleteAuthorizationRequest>,
     ) -> Result<Response<CompleteAuthorizationResponse>, Status> {
+        let (_, reach) = caller(&request)?;
         Ok(Response::new(
-            self.complete_authorization(request.into_inner()).await?,
+            self.complete_authorization(request.into_inner(), reach)
+                .await?,
         ))
     }
 
@@ -110,8 +135,9 @@ impl AuthService for AuthApi {
         &self,
         request: Request<CreateServiceAccountConnectionRequest>,
     ) -> Result<Response<CreateServiceAccountConnectionResponse>, Status> {
+        let (_, reach) = caller(&request)?;
         Ok(Response::new(
-            self.create_service_account_connection(request.into_inner())
+            self.create_service_account_connection(request.into_inner(), reach)
                 .await?,
         ))
     }
@@ -131,8 +157,9 @@ impl AuthService for AuthApi {
         &self,
         request: Request<ListConnectionsRequest>,
     ) -> Result<Response<ListConnectionsResponse>, Status> {
+        let (_, reach) = caller(&request)?;
         Ok(Response::new(
-            self.list_connections(request.into_inner()).await?,
+            self.list_connections(request.into_inner(), reach).await?,
         ))
     }
 
@@ -141,8 +168,9 @@ impl AuthService for AuthApi {
         &self,
         request: Request<RevokeConnectionRequest>,
     ) -> Result<Response<RevokeConnectionResponse>, Status> {
+        let (_, reach) = caller(&request)?;
         Ok(Response::new(
-            self.revoke_connection(request.into_inner()).await?,
+            self.revoke_connection(request.into_inner(), reach).await?,
         ))
     }
 
@@ -151,9 +179,10 @@ impl AuthService for AuthApi {
         &self,
         request: Request<IssueApiTokenRequest>,
     ) -> Result<Response<IssueApiTokenResponse>, Status> {
-        let by = caller(&request);
+        let (by, reach) = caller(&request)?;
         Ok(Response::new(
-            self.issue_api_token(request.into_inner(), &by).await?,
+            self.issue_api_token(request.into_inner(), &by, reach)
+                .await?,
         ))
     }
 
@@ -162,8 +191,9 @@ impl AuthService for AuthApi {
         &self,
         request: Request<RevokeApiTokenRequest>,
     ) -> Result<Response<RevokeApiTokenResponse>, Status> {
+        let (_, reach) = caller(&request)?;
         Ok(Response::new(
-            self.revoke_api_token(request.into_inner()).await?,
+            self.revoke_api_token(request.into_inner(), reach).await?,
         ))
     }
 
@@ -172,8 +202,9 @@ impl AuthService for AuthApi {
         &self,
         request: Request<ListApiTokensRequest>,
     ) -> Result<Response<ListApiTokensResponse>, Status> {
+        let (_, reach) = caller(&request)?;
         Ok(Response::new(
-            self.list_api_tokens(request.into_inner()).await?,
+            self.list_api_tokens(request.into_inner(), reach).await?,
         ))
     }
 
@@ -184,6 +215,28 @@ impl AuthService for AuthApi {
     ) -> Result<Response<AuthenticateResponse>, Status> {
         Ok(Response::new(
             self.authenticate(request.into_inner()).await?,
+        ))
+    }
+
+    #[tracing::instrument(skip_all, fields(rpc = "CreateWorkspace"))]
+    async fn create_workspace(
+        &self,
+        request: Request<CreateWorkspaceRequest>,
+    ) -> Result<Response<CreateWorkspaceResponse>, Status> {
+        let (by, _) = caller(&request)?;
+        Ok(Response::new(
+            self.create_workspace(request.into_inner(), &by).await?,
+        ))
+    }
+
+    #[tracing::instrument(skip_all, fields(rpc = "ListWorkspaces"))]
+    async fn list_workspaces(
+        &self,
+        request: Request<ListWorkspacesRequest>,
+    ) -> Result<Response<ListWorkspacesResponse>, Status> {
+        let (_, reach) = caller(&request)?;
+        Ok(Response::new(
+            self.list_workspaces(request.into_inner(), reach).await?,
         ))
     }
 }

@@ -35,7 +35,10 @@ pub struct Stack {
     pub db: TestDatabase,
     pub clock: Clock,
     pub admin: String,
+    /// Ingestion's own token: `service` and `upstream:tokens`.
     pub service_token: String,
+    /// Reporting's own token: `service` alone (it never sees an upstream token).
+    pub reporting_service_token: String,
     pub auth: TestServer<adsync_auth::Error>,
     pub ingestion: TestServer<adsync_ingestion::Error>,
     pub reporting: TestServer<adsync_reporting::Error>,
@@ -149,15 +152,21 @@ impl Stack {
         )
         .await
         .expect("admin token");
-        let valid_service_token = adsync_auth::bootstrap_token(
-            &db_args(&db),
-            "e2e-services",
-            &[Scope::Service],
-            TimeDelta::days(3650),
-        )
-        .await
-        .expect("service token");
-        let service_token = service_token.map_or(valid_service_token, str::to_owned);
+        let service_token_of = |name: &'static str, scopes: &'static [Scope]| {
+            let db = db_args(&db);
+            async move {
+                adsync_auth::bootstrap_token(&db, name, scopes, TimeDelta::days(3650))
+                    .await
+                    .expect("service token")
+            }
+        };
+        let ingestion_token =
+            service_token_of("e2e-ingestion", &[Scope::Service, Scope::UpstreamTokens]).await;
+        let reporting_token = service_token_of("e2e-reporting", &[Scope::Service]).await;
+        let (service_token, reporting_service_token) = match service_token {
+            Some(given) => (given.to_owned(), given.to_owned()),
+            None => (ingestion_token, reporting_token),
+        };
 
         let auth_config = adsync_auth::Config {
             db: db_args(&db),
@@ -227,7 +236,7 @@ impl Stack {
             TestServer::start(|l, s| adsync_ingestion::serve(ingestion_config, l, s)).await;
         let reporting_config = adsync_reporting::Config {
             db: db_args(&db),
-            auth: remote_auth_args(&auth_uri, &service_token),
+            auth: remote_auth_args(&auth_uri, &reporting_service_token),
             tls: tls_of("reporting"),
             clock: clock.clone(),
             ..adsync_reporting::Config::from_flags([
@@ -236,7 +245,7 @@ impl Stack {
                 "--auth-url",
                 &auth_uri,
                 "--service-token",
-                &service_token,
+                &reporting_service_token,
             ])
             .expect("reporting flags")
         };
@@ -250,6 +259,7 @@ impl Stack {
             clock,
             admin,
             service_token,
+            reporting_service_token,
             auth,
             ingestion,
             reporting,
@@ -286,6 +296,7 @@ impl Stack {
                 name: name.to_owned(),
                 scopes: scopes.iter().map(|s| *s as i32).collect(),
                 ttl: None,
+                workspace_id: 0,
             },
             &self.admin,
         ))

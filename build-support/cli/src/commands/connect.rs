@@ -6,7 +6,7 @@ use std::io::BufRead;
 
 use adsync_proto::auth::{
     CompleteAuthorizationRequest, ConnectionHealth, CreateServiceAccountConnectionRequest,
-    ListConnectionsRequest, Provider, Region, StartAuthorizationRequest,
+    ListConnectionsRequest, ListConnectionsResponse, Provider, Region, StartAuthorizationRequest,
 };
 
 use crate::endpoints::Endpoints;
@@ -50,6 +50,19 @@ pub(crate) struct Args {
     /// Google only: the service account's JSON key file, uploaded once and kept sealed.
     #[arg(long, required_if_eq("provider", "google"))]
     key_file: Option<std::path::PathBuf>,
+    /// The workspace the connection (and everything synced through it) belongs to, by
+    /// id or name. A workspace admin's connections are always its workspace's; a platform
+    /// admin's go to the default workspace without it.
+    #[arg(long)]
+    workspace: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct ConnectionsArgs {
+    /// Only this workspace's connections (id or name); a workspace token sees only its
+    /// own anyway.
+    #[arg(long)]
+    workspace: Option<String>,
 }
 
 /// Uploads a Google service account's key file.
@@ -57,6 +70,7 @@ async fn connect_service_account(
     endpoints: &Endpoints,
     name: String,
     key_file: &std::path::Path,
+    workspace_id: i64,
     as_json: bool,
 ) -> Outcome {
     let token = endpoints.token()?;
@@ -68,6 +82,7 @@ async fn connect_service_account(
         .create_service_account_connection(token.request(CreateServiceAccountConnectionRequest {
             key_file_json,
             display_name: name,
+            workspace_id,
             ..Default::default()
         }))
         .await?
@@ -84,8 +99,10 @@ async fn connect_service_account(
 }
 
 pub(crate) async fn connect(endpoints: &Endpoints, args: Args, as_json: bool) -> Outcome {
+    let workspace_id = super::workspace::resolve(endpoints, args.workspace.as_deref()).await?;
     if let (ProviderArg::Google, Some(key_file)) = (args.provider, &args.key_file) {
-        return connect_service_account(endpoints, args.name, key_file, as_json).await;
+        return connect_service_account(endpoints, args.name, key_file, workspace_id, as_json)
+            .await;
     }
     let token = endpoints.token()?;
     let mut auth = endpoints.auth().await?;
@@ -103,6 +120,7 @@ pub(crate) async fn connect(endpoints: &Endpoints, args: Args, as_json: bool) ->
                 Some(RegionArg::Eu) => Region::Eu,
                 Some(RegionArg::Fe) => Region::Fe,
             } as i32,
+            workspace_id,
             ..Default::default()
         }))
         .await?
@@ -198,14 +216,31 @@ async fn follow_approval(authorization_url: &str) -> Outcome<String> {
         })
 }
 
-pub(crate) async fn connections(endpoints: &Endpoints, as_json: bool) -> Outcome {
+pub(crate) async fn connections(
+    endpoints: &Endpoints,
+    args: ConnectionsArgs,
+    as_json: bool,
+) -> Outcome {
     let token = endpoints.token()?;
-    let listed = endpoints
-        .auth()
-        .await?
-        .list_connections(token.request(ListConnectionsRequest::default()))
-        .await?
-        .into_inner();
+    let workspace_id = super::workspace::resolve(endpoints, args.workspace.as_deref()).await?;
+    let mut auth = endpoints.auth().await?;
+    let mut listed = ListConnectionsResponse::default();
+    loop {
+        let page = auth
+            .list_connections(token.request(ListConnectionsRequest {
+                page_size: 100,
+                page_token: listed.next_page_token,
+                workspace_id,
+                ..Default::default()
+            }))
+            .await?
+            .into_inner();
+        listed.connections.extend(page.connections);
+        listed.next_page_token = page.next_page_token;
+        if listed.next_page_token.is_empty() {
+            break;
+        }
+    }
     if as_json {
         print_json(&json(&listed, "adsync.auth.v1.ListConnectionsResponse"));
         return Ok(());
@@ -213,6 +248,7 @@ pub(crate) async fn connections(endpoints: &Endpoints, as_json: bool) -> Outcome
     let mut table = Table::new(&[
         "connection",
         "name",
+        "workspace",
         "provider",
         "health",
         "access token until",
@@ -223,6 +259,7 @@ pub(crate) async fn connections(endpoints: &Endpoints, as_json: bool) -> Outcome
         table.row(vec![
             c.connection_id.clone(),
             c.display_name.clone(),
+            c.workspace_id.to_string(),
             provider_name(c.provider, c.region),
             ConnectionHealth::try_from(c.health)
                 .map(|h| {

@@ -6,3 +6,4 @@ pub(crate) mod report;
 pub(crate) mod suppliers;
 pub(crate) mod sync;
 pub(crate) mod token;
+pub(crate) mod workspace;

@@ -1,7 +1,8 @@
-//! `adsync token issue|revoke|list`: caller tokens (needs an admin token).
+//! `adsync token issue|revoke|list`: caller tokens (needs an `admin` or a
+//! `workspace:admin` token).
 
 use adsync_proto::auth::{
-    IssueApiTokenRequest, ListApiTokensRequest, RevokeApiTokenRequest, Scope,
+    IssueApiTokenRequest, ListApiTokensRequest, ListApiTokensResponse, RevokeApiTokenRequest, Scope,
 };
 
 use crate::endpoints::Endpoints;
@@ -14,20 +15,29 @@ pub(crate) enum TokenCommand {
     Issue {
         /// What the token is for, e.g. "dashboards".
         name: String,
-        /// admin, service, sync:read, sync:write, reports:read (repeat the flag).
+        /// sync:read, sync:write, reports:read, workspace:admin; on platform tokens also
+        /// admin, service, upstream:tokens (repeat the flag).
         #[arg(long = "scope", required = true)]
         scopes: Vec<String>,
+        /// The workspace the token belongs to (id or name). A workspace admin's tokens
+        /// are always its workspace's; without it a platform admin issues a platform
+        /// token, which sees every workspace.
+        #[arg(long)]
+        workspace: Option<String>,
         /// Days until it expires (0: never).
         #[arg(long, default_value_t = 90)]
         ttl_days: i64,
     },
     /// Revoke a token by its id (effective at once; services cache checks for seconds).
     Revoke { token_id: String },
-    /// Every token (metadata only, never secrets).
+    /// Every token the caller may manage (metadata only, never secrets).
     List {
         /// Include revoked tokens.
         #[arg(long)]
         all: bool,
+        /// Only this workspace's tokens (id or name).
+        #[arg(long)]
+        workspace: Option<String>,
     },
 }
 
@@ -38,7 +48,7 @@ fn scope(name: &str) -> Outcome<Scope> {
         .filter(|s| *s != Scope::Unspecified)
         .ok_or_else(|| {
             Failure::Usage(format!(
-                "unknown scope {name:?}: admin, service, sync:read, sync:write or reports:read"
+                "unknown scope {name:?}: sync:read, sync:write, reports:read, workspace:admin, admin, service or upstream:tokens"
             ))
         })
 }
@@ -61,8 +71,10 @@ pub(crate) async fn token(endpoints: &Endpoints, command: TokenCommand, as_json:
         TokenCommand::Issue {
             name,
             scopes,
+            workspace,
             ttl_days,
         } => {
+            let workspace_id = super::workspace::resolve(endpoints, workspace.as_deref()).await?;
             let scopes = scopes
                 .iter()
                 .map(|s| scope(s).map(|s| s as i32))
@@ -78,6 +90,7 @@ pub(crate) async fn token(endpoints: &Endpoints, command: TokenCommand, as_json:
                         seconds: ttl_days * 86_400,
                         nanos: 0,
                     }),
+                    workspace_id,
                 }))
                 .await?
                 .into_inner();
@@ -105,26 +118,44 @@ pub(crate) async fn token(endpoints: &Endpoints, command: TokenCommand, as_json:
                 println!("revoked");
             }
         }
-        TokenCommand::List { all } => {
-            let listed = auth
-                .list_api_tokens(token.request(ListApiTokensRequest {
-                    page_size: 500,
-                    include_revoked: all,
-                    ..Default::default()
-                }))
-                .await?
-                .into_inner();
+        TokenCommand::List { all, workspace } => {
+            let workspace_id = super::workspace::resolve(endpoints, workspace.as_deref()).await?;
+            let mut listed = ListApiTokensResponse::default();
+            loop {
+                let page = auth
+                    .list_api_tokens(token.request(ListApiTokensRequest {
+                        page_size: 100,
+                        page_token: listed.next_page_token,
+                        include_revoked: all,
+                        workspace_id,
+                    }))
+                    .await?
+                    .into_inner();
+                listed.api_tokens.extend(page.api_tokens);
+                listed.next_page_token = page.next_page_token;
+                if listed.next_page_token.is_empty() {
+                    break;
+                }
+            }
             if as_json {
                 print_json(&json(&listed, "adsync.auth.v1.ListApiTokensResponse"));
                 return Ok(());
             }
             let mut table = Table::new(&[
-                "token id", "name", "scopes", "prefix", "created", "expires", "revoked",
+                "token id",
+                "name",
+                "workspace",
+                "scopes",
+                "prefix",
+                "created",
+                "expires",
+                "revoked",
             ]);
             for t in &listed.api_tokens {
                 table.row(vec![
                     t.token_id.clone(),
                     t.name.clone(),
+                    workspace_cell(t.workspace_id),
                     t.scopes
                         .iter()
                         .map(|s| scope_name(*s))
@@ -140,4 +171,13 @@ pub(crate) async fn token(endpoints: &Endpoints, command: TokenCommand, as_json:
         }
     }
     Ok(())
+}
+
+/// A token's workspace as the table shows it: its id, or `platform`.
+pub(crate) fn workspace_cell(workspace_id: i64) -> String {
+    if workspace_id == 0 {
+        "platform".to_owned()
+    } else {
+        workspace_id.to_string()
+    }
 }

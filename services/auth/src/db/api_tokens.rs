@@ -24,12 +24,18 @@ pub(crate) fn find_by_hash(
         .optional()
 }
 
-/// Revokes a token; a second revoke keeps the first time. `None` if unknown.
+/// Revokes a token of `workspace` (any token when `None`); a second revoke keeps the
+/// first time. `None` if unknown there.
 pub(crate) fn revoke(
     conn: &mut PgConnection,
     id: &str,
+    workspace: Option<i64>,
     at: DateTime<Utc>,
 ) -> QueryResult<Option<ApiTokenRow>> {
+    let in_reach = |row: &ApiTokenRow| workspace.is_none_or(|w| row.workspace_id == Some(w));
+    if !find(conn, id)?.as_ref().is_some_and(in_reach) {
+        return Ok(None);
+    }
     diesel::update(
         t::api_tokens
             .filter(t::id.eq(id))
@@ -37,6 +43,10 @@ pub(crate) fn revoke(
     )
     .set(t::revoked_at.eq(at))
     .execute(conn)?;
+    find(conn, id)
+}
+
+fn find(conn: &mut PgConnection, id: &str) -> QueryResult<Option<ApiTokenRow>> {
     t::api_tokens
         .filter(t::id.eq(id))
         .select(ApiTokenRow::as_select())
@@ -44,9 +54,10 @@ pub(crate) fn revoke(
         .optional()
 }
 
-/// Tokens ordered by id, after `after` (exclusive).
+/// Tokens ordered by id, after `after` (exclusive); only `workspace`'s when given.
 pub(crate) fn list(
     conn: &mut PgConnection,
+    workspace: Option<i64>,
     after: Option<&str>,
     include_revoked: bool,
     limit: i64,
@@ -56,6 +67,9 @@ pub(crate) fn list(
         .order(t::id.asc())
         .limit(limit)
         .into_boxed();
+    if let Some(w) = workspace {
+        query = query.filter(t::workspace_id.eq(w));
+    }
     if let Some(after) = after {
         query = query.filter(t::id.gt(after.to_owned()));
     }

@@ -78,13 +78,18 @@ pub(crate) fn record_refresh_error(
     Ok(())
 }
 
-/// Revokes a connection and deletes its tokens; a second revoke keeps the first time.
-/// `None` if unknown.
+/// Revokes a connection of `workspace` (any when `None`) and deletes its tokens; a
+/// second revoke keeps the first time. `None` if unknown there.
 pub(crate) fn revoke(
     conn: &mut PgConnection,
     id: &str,
+    workspace: Option<i64>,
     at: DateTime<Utc>,
 ) -> QueryResult<Option<ConnectionRow>> {
+    let in_reach = |row: &ConnectionRow| workspace.is_none_or(|w| row.workspace_id == w);
+    if !find(conn, id)?.as_ref().is_some_and(in_reach) {
+        return Ok(None);
+    }
     diesel::update(
         c::oauth_connections
             .filter(c::id.eq(id))
@@ -159,9 +164,10 @@ pub(crate) fn release_refresh_lease(
     Ok(())
 }
 
-/// Connections ordered by id, after `after` (exclusive).
+/// Connections ordered by id, after `after` (exclusive); only `workspace`'s when given.
 pub(crate) fn list(
     conn: &mut PgConnection,
+    workspace: Option<i64>,
     after: Option<&str>,
     include_revoked: bool,
     limit: i64,
@@ -171,6 +177,9 @@ pub(crate) fn list(
         .order(c::id.asc())
         .limit(limit)
         .into_boxed();
+    if let Some(w) = workspace {
+        query = query.filter(c::workspace_id.eq(w));
+    }
     if let Some(after) = after {
         query = query.filter(c::id.gt(after.to_owned()));
     }

@@ -8,6 +8,7 @@ pub(crate) mod models;
 #[allow(unreachable_pub, dead_code)]
 pub(crate) mod schema;
 pub(crate) mod states;
+pub(crate) mod workspaces;
 
 /// `TEXT[]` comes back as nullable elements; the tables never store NULL in them.
 pub(crate) fn strings(values: Vec<Option<String>>) -> Vec<String> {

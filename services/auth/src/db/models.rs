@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
-use super::schema::{api_tokens, oauth_connections, oauth_states};
+use super::schema::{api_tokens, oauth_connections, oauth_states, workspaces};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = api_tokens, check_for_backend(diesel::pg::Pg))]
@@ -15,6 +15,8 @@ pub(crate) struct ApiTokenRow {
     pub(crate) created_at: DateTime<Utc>,
     pub(crate) expires_at: DateTime<Utc>,
     pub(crate) revoked_at: Option<DateTime<Utc>>,
+    /// `None` for a platform token.
+    pub(crate) workspace_id: Option<i64>,
 }
 
 #[derive(Debug, Insertable)]
@@ -28,6 +30,7 @@ pub(crate) struct NewApiToken<'a> {
     pub(crate) created_by: &'a str,
     pub(crate) created_at: DateTime<Utc>,
     pub(crate) expires_at: DateTime<Utc>,
+    pub(crate) workspace_id: Option<i64>,
 }
 
 /// A connection as stored; the sealed tokens stay sealed until opened by the keyring.
@@ -51,6 +54,7 @@ pub(crate) struct ConnectionRow {
     pub(crate) last_error: Option<String>,
     pub(crate) created_at: DateTime<Utc>,
     pub(crate) revoked_at: Option<DateTime<Utc>>,
+    pub(crate) workspace_id: i64,
 }
 
 impl std::fmt::Debug for ConnectionRow {
@@ -86,6 +90,7 @@ pub(crate) struct NewConnection<'a> {
     pub(crate) display_name: &'a str,
     pub(crate) scopes: Vec<&'a str>,
     pub(crate) created_at: DateTime<Utc>,
+    pub(crate) workspace_id: i64,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -98,6 +103,7 @@ pub(crate) struct StateRow {
     pub(crate) connection_id: Option<String>,
     pub(crate) redirect_uri: String,
     pub(crate) consumed_at: Option<DateTime<Utc>>,
+    pub(crate) workspace_id: i64,
 }
 
 #[derive(Debug, Insertable)]
@@ -113,4 +119,23 @@ pub(crate) struct NewState<'a> {
     pub(crate) created_by: &'a str,
     pub(crate) created_at: DateTime<Utc>,
     pub(crate) expires_at: DateTime<Utc>,
+    pub(crate) workspace_id: i64,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = workspaces, check_for_backend(diesel::pg::Pg))]
+pub(crate) struct WorkspaceRow {
+    pub(crate) id: i64,
+    pub(crate) name: String,
+    pub(crate) display_name: String,
+    pub(crate) created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = workspaces, check_for_backend(diesel::pg::Pg))]
+pub(crate) struct NewWorkspace<'a> {
+    pub(crate) name: &'a str,
+    pub(crate) display_name: &'a str,
+    pub(crate) created_by: &'a str,
+    pub(crate) created_at: DateTime<Utc>,
 }

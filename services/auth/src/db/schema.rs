@@ -11,6 +11,7 @@ diesel::table! {
         created_at -> Timestamptz,
         expires_at -> Timestamptz,
         revoked_at -> Nullable<Timestamptz>,
+        workspace_id -> Nullable<Int8>,
     }
 }
 
@@ -33,6 +34,7 @@ diesel::table! {
         revoked_at -> Nullable<Timestamptz>,
         refresh_lease_until -> Nullable<Timestamptz>,
         region -> Nullable<Text>,
+        workspace_id -> Int8,
     }
 }
 
@@ -49,9 +51,28 @@ diesel::table! {
         expires_at -> Timestamptz,
         consumed_at -> Nullable<Timestamptz>,
         region -> Nullable<Text>,
+        workspace_id -> Int8,
     }
 }
 
-diesel::joinable!(oauth_states -> oauth_connections (connection_id));
+diesel::table! {
+    workspaces (id) {
+        id -> Int8,
+        name -> Text,
+        display_name -> Text,
+        created_by -> Text,
+        created_at -> Timestamptz,
+    }
+}
 
-diesel::allow_tables_to_appear_in_same_query!(api_tokens, oauth_connections, oauth_states,);
+diesel::joinable!(api_tokens -> workspaces (workspace_id));
+diesel::joinable!(oauth_connections -> workspaces (workspace_id));
+diesel::joinable!(oauth_states -> oauth_connections (connection_id));
+diesel::joinable!(oauth_states -> workspaces (workspace_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    api_tokens,
+    oauth_connections,
+    oauth_states,
+    workspaces,
+);

@@ -16,18 +16,26 @@ pub(crate) fn insert(conn: &mut PgConnection, new: &NewState<'_>) -> QueryResult
     Ok(())
 }
 
-/// Consumes a state if it is unused and unexpired at `now`; returns it. Atomic: two
-/// concurrent completions of one state cannot both succeed.
+/// Consumes a state of `workspace` (any when `None`) if it is unused and unexpired at
+/// `now`; returns it. Atomic: two concurrent completions of one state cannot both
+/// succeed.
 pub(crate) fn consume(
     conn: &mut PgConnection,
     hash: &[u8],
+    workspace: Option<i64>,
     now: DateTime<Utc>,
 ) -> QueryResult<Option<StateRow>> {
     diesel::update(
         s::oauth_states
             .filter(s::state_hash.eq(hash))
             .filter(s::consumed_at.is_null())
-            .filter(s::expires_at.gt(now)),
+            .filter(s::expires_at.gt(now))
+            .filter(
+                s::workspace_id
+                    .nullable()
+                    .eq(workspace)
+                    .or(workspace.is_none().into_sql::<diesel::sql_types::Bool>()),
+            ),
     )
     .set(s::consumed_at.eq(now))
     .returning(StateRow::as_returning())

@@ -8,7 +8,9 @@ use adsync_proto::auth::{
     RevokeApiTokenResponse, Scope,
 };
 use adsync_server::auth::{AuthFuture, parse_scope, scope_name};
-use adsync_server::{Authenticator, Clock, FieldViolations, Identity, invalid_field};
+use adsync_server::{
+    Authenticator, Clock, FieldViolations, Identity, Reach, WorkspaceId, invalid_field,
+};
 use chrono::{DateTime, TimeDelta, Utc};
 use diesel::PgConnection;
 
@@ -35,15 +37,35 @@ fn token_proto(row: &ApiTokenRow) -> ApiToken {
         expire_time: Some(timestamp(row.expires_at)),
         revoke_time: row.revoked_at.map(timestamp),
         display_prefix: row.display_prefix.clone(),
+        workspace_id: row.workspace_id.unwrap_or(0),
     }
 }
 
-/// Creates a token and returns (secret, stored row). Used by IssueApiToken and by the
-/// `bootstrap-token` command.
+/// Scopes only a platform token may carry: the platform's administrator and the
+/// services' own rights.
+const PLATFORM_SCOPES: [Scope; 3] = [Scope::Admin, Scope::Service, Scope::UpstreamTokens];
+
+/// Why `scope` cannot sit on a token of `workspace` (`None`: a platform token).
+pub(crate) fn scope_misplaced(scope: Scope, workspace: Option<WorkspaceId>) -> Option<String> {
+    match workspace {
+        Some(w) if PLATFORM_SCOPES.contains(&scope) => Some(format!(
+            "`{}` is a platform scope; a token of workspace {w} cannot carry it",
+            scope_name(scope)
+        )),
+        None if scope == Scope::WorkspaceAdmin => Some(
+            "`workspace:admin` administers one workspace; give the token a workspace_id".to_owned(),
+        ),
+        _ => None,
+    }
+}
+
+/// Creates a token of `workspace` (`None`: a platform token) and returns (secret,
+/// stored row). Used by IssueApiToken and by the `bootstrap-token` command.
 pub(crate) fn insert_api_token(
     conn: &mut PgConnection,
     name: &str,
     scopes: &[Scope],
+    workspace: Option<WorkspaceId>,
     ttl: TimeDelta,
     created_by: &str,
     now: DateTime<Utc>,
@@ -61,6 +83,7 @@ pub(crate) fn insert_api_token(
             created_by,
             created_at: now,
             expires_at: now + ttl,
+            workspace_id: workspace.map(WorkspaceId::get),
         },
     )?;
     Ok((secret, row))
@@ -96,6 +119,7 @@ async fn authenticate_token(
         token_id: row.id,
         name: row.name,
         expires_at: Some(std::time::SystemTime::from(expires_at)),
+        workspace: row.workspace_id.and_then(WorkspaceId::new),
     };
     Ok((identity, expires_at))
 }
@@ -123,7 +147,11 @@ impl AuthApi {
         &self,
         req: IssueApiTokenRequest,
         created_by: &str,
+        reach: Reach,
     ) -> Result<IssueApiTokenResponse, Error> {
+        let workspace = self
+            .workspace_of_request(reach, req.workspace_id, None)
+            .await?;
         let mut v = FieldViolations::new();
         let name = req.name.trim().to_owned();
         if name.is_empty() {
@@ -137,8 +165,13 @@ impl AuthApi {
                 Ok(Scope::Unspecified) | Err(_) => {
                     v.add(format!("scopes[{i}]"), format!("unknown scope {raw}"));
                 }
-                Ok(scope) if !scopes.contains(&scope) => scopes.push(scope),
-                Ok(_) => {}
+                Ok(scope) => {
+                    if let Some(why) = scope_misplaced(scope, workspace) {
+                        v.add(format!("scopes[{i}]"), why);
+                    } else if !scopes.contains(&scope) {
+                        scopes.push(scope);
+                    }
+                }
             }
         }
         if req.scopes.is_empty() {
@@ -163,9 +196,9 @@ impl AuthApi {
         let by = created_by.to_owned();
         let (secret, row) = self
             .db
-            .run(move |conn| insert_api_token(conn, &name, &scopes, ttl, &by, now))
+            .run(move |conn| insert_api_token(conn, &name, &scopes, workspace, ttl, &by, now))
             .await?;
-        tracing::info!(token_id = %row.id, "caller token issued");
+        tracing::info!(token_id = %row.id, workspace_id = row.workspace_id, "caller token issued");
         Ok(IssueApiTokenResponse {
             token: secret,
             api_token: Some(token_proto(&row)),
@@ -175,14 +208,16 @@ impl AuthApi {
     pub(crate) async fn revoke_api_token(
         &self,
         req: RevokeApiTokenRequest,
+        reach: Reach,
     ) -> Result<RevokeApiTokenResponse, Error> {
         if req.token_id.is_empty() {
             return Err(invalid_field(DOMAIN, "token_id", "required").into());
         }
         let (id, now) = (req.token_id.clone(), self.clock.now());
+        let only = reach.workspace().map(WorkspaceId::get);
         let row = self
             .db
-            .run(move |conn| api_tokens::revoke(conn, &id, now).map_err(Error::from))
+            .run(move |conn| api_tokens::revoke(conn, &id, only, now).map_err(Error::from))
             .await?;
         let row = row.ok_or(Error::NotFound {
             kind: "token",
@@ -197,19 +232,32 @@ impl AuthApi {
     pub(crate) async fn list_api_tokens(
         &self,
         req: ListApiTokensRequest,
+        reach: Reach,
     ) -> Result<ListApiTokensResponse, Error> {
         let limit = page_size(req.page_size, 50, 100)?;
-        let fingerprint = format!("include_revoked={}", req.include_revoked);
+        let fingerprint = format!(
+            "include_revoked={} workspace={} {}",
+            req.include_revoked,
+            req.workspace_id,
+            reach.fingerprint()
+        );
         let after = page_cursor("ListApiTokens", &fingerprint, &req.page_token)?;
         let include_revoked = req.include_revoked;
+        // Another workspace's id lists nothing, as if it had no tokens.
+        let Ok(only) = reach.resolve(req.workspace_id, None) else {
+            return Ok(ListApiTokensResponse::default());
+        };
+        let only = only.map(WorkspaceId::get);
         let mut rows = self
             .db
             .run(move |conn| {
-                api_tokens::list(conn, after.as_deref(), include_revoked, limit + 1)
+                api_tokens::list(conn, only, after.as_deref(), include_revoked, limit + 1)
                     .map_err(Error::from)
             })
             .await?;
-        let next_page_token = next_page(&mut rows, limit, "ListApiTokens", &fingerprint, |r| &r.id);
+        let next_page_token = next_page(&mut rows, limit, "ListApiTokens", &fingerprint, |r| {
+            r.id.clone()
+        });
         Ok(ListApiTokensResponse {
             api_tokens: rows.iter().map(token_proto).collect(),
             next_page_token,
@@ -230,6 +278,7 @@ impl AuthApi {
             name: identity.name,
             scopes: identity.scopes.iter().map(|s| *s as i32).collect(),
             expire_time: Some(timestamp(expires_at)),
+            workspace_id: identity.workspace.map_or(0, WorkspaceId::get),
         })
     }
 }

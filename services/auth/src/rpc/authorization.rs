@@ -5,7 +5,7 @@ use adsync_proto::auth::{
     CompleteAuthorizationRequest, CompleteAuthorizationResponse, Provider, Region as RegionProto,
     StartAuthorizationRequest, StartAuthorizationResponse,
 };
-use adsync_server::FieldViolations;
+use adsync_server::{FieldViolations, Reach, WorkspaceId};
 
 use super::timestamp;
 use crate::db::models::{NewConnection, NewState, SealedTokens};
@@ -21,6 +21,7 @@ impl AuthApi {
         &self,
         req: StartAuthorizationRequest,
         created_by: String,
+        reach: Reach,
     ) -> Result<StartAuthorizationResponse, Error> {
         let mut v = FieldViolations::new();
         let kind = match Provider::try_from(req.provider) {
@@ -100,12 +101,23 @@ impl AuthApi {
             (true, Some(r)) => format!("{} ({})", app.kind.title(), r.as_str().to_uppercase()),
         };
         let connection_id = (!req.connection_id.is_empty()).then_some(req.connection_id);
+        // A new connection belongs to the caller's workspace (a platform caller's choice,
+        // by default the default workspace); a re-authorized one keeps its own.
+        let mut workspace = match connection_id {
+            Some(_) => None,
+            None => {
+                self.workspace_of_request(reach, req.workspace_id, Some(WorkspaceId::DEFAULT))
+                    .await?
+            }
+        };
         if let Some(id) = connection_id.clone() {
             let row = self
                 .db
                 .run(move |conn| connections::find(conn, &id).map_err(Error::from))
                 .await?;
-            let Some(row) = row else {
+            let Some(row) =
+                row.filter(|r| WorkspaceId::new(r.workspace_id).is_some_and(|w| reach.sees(w)))
+            else {
                 return Err(Error::NotFound {
                     kind: "connection",
                     id: connection_id.unwrap_or_default(),
@@ -136,7 +148,9 @@ impl AuthApi {
                 );
                 v.into_result(DOMAIN)?;
             }
+            workspace = WorkspaceId::new(row.workspace_id);
         }
+        let workspace = workspace.unwrap_or(WorkspaceId::DEFAULT);
 
         let state = secrets::new_state();
         let now = self.clock.now();
@@ -160,6 +174,7 @@ impl AuthApi {
                         created_by: &created_by,
                         created_at: now,
                         expires_at,
+                        workspace_id: workspace.get(),
                     },
                 )
                 .map_err(Error::from)
@@ -186,6 +201,7 @@ impl AuthApi {
     pub(crate) async fn complete_authorization(
         &self,
         req: CompleteAuthorizationRequest,
+        reach: Reach,
     ) -> Result<CompleteAuthorizationResponse, Error> {
         let mut v = FieldViolations::new();
         if req.state.is_empty() {
@@ -197,15 +213,20 @@ impl AuthApi {
         v.into_result(DOMAIN)?;
 
         // Consumed first and atomically: a state works once, even under concurrent calls.
+        // Another workspace's state is as unknown as one never issued, and stays unused.
         let now = self.clock.now();
         let hash = secrets::hash(&req.state);
+        let only = reach.workspace().map(WorkspaceId::get);
         let state = self
             .db
             .run(move |conn| {
-                if let Some(state) = states::consume(conn, &hash, now)? {
+                if let Some(state) = states::consume(conn, &hash, only, now)? {
                     return Ok(state);
                 }
                 Err(match states::find(conn, &hash)? {
+                    Some(s) if only.is_some_and(|w| w != s.workspace_id) => {
+                        Error::State(StateProblem::Unknown)
+                    }
                     None => Error::State(StateProblem::Unknown),
                     Some(s) if s.consumed_at.is_some() => Error::State(StateProblem::AlreadyUsed),
                     Some(_) => Error::State(StateProblem::Expired),
@@ -264,6 +285,7 @@ impl AuthApi {
                             display_name: &state.display_name,
                             scopes: scopes.iter().map(String::as_str).collect(),
                             created_at: now,
+                            workspace_id: state.workspace_id,
                         },
                         &sealed,
                     )?,

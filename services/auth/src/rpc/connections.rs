@@ -5,7 +5,7 @@ use adsync_proto::auth::{
     Connection, ConnectionHealth, ListConnectionsRequest, ListConnectionsResponse, Provider,
     Region as RegionProto, RevokeConnectionRequest, RevokeConnectionResponse,
 };
-use adsync_server::invalid_field;
+use adsync_server::{Reach, WorkspaceId, invalid_field};
 
 use super::{next_page, page_cursor, page_size, timestamp};
 use crate::db::connections;
@@ -58,26 +58,39 @@ impl AuthApi {
             create_time: Some(timestamp(row.created_at)),
             revoke_time: row.revoked_at.map(timestamp),
             last_error: row.last_error.clone().unwrap_or_default(),
+            workspace_id: row.workspace_id,
         }
     }
 
     pub(crate) async fn list_connections(
         &self,
         req: ListConnectionsRequest,
+        reach: Reach,
     ) -> Result<ListConnectionsResponse, Error> {
         let limit = page_size(req.page_size, 50, 100)?;
-        let fingerprint = format!("include_revoked={}", req.include_revoked);
+        let fingerprint = format!(
+            "include_revoked={} workspace={} {}",
+            req.include_revoked,
+            req.workspace_id,
+            reach.fingerprint()
+        );
         let after = page_cursor("ListConnections", &fingerprint, &req.page_token)?;
         let include_revoked = req.include_revoked;
+        // Another workspace's id lists nothing, as if it had no connections.
+        let Ok(only) = reach.resolve(req.workspace_id, None) else {
+            return Ok(ListConnectionsResponse::default());
+        };
+        let only = only.map(WorkspaceId::get);
         let mut rows = self
             .db
             .run(move |conn| {
-                connections::list(conn, after.as_deref(), include_revoked, limit + 1)
+                connections::list(conn, only, after.as_deref(), include_revoked, limit + 1)
                     .map_err(Error::from)
             })
             .await?;
-        let next_page_token =
-            next_page(&mut rows, limit, "ListConnections", &fingerprint, |r| &r.id);
+        let next_page_token = next_page(&mut rows, limit, "ListConnections", &fingerprint, |r| {
+            r.id.clone()
+        });
         Ok(ListConnectionsResponse {
             connections: rows.iter().map(|r| self.connection_proto(r)).collect(),
             next_page_token,
@@ -87,15 +100,17 @@ impl AuthApi {
     pub(crate) async fn revoke_connection(
         &self,
         req: RevokeConnectionRequest,
+        reach: Reach,
     ) -> Result<RevokeConnectionResponse, Error> {
         if req.connection_id.is_empty() {
             return Err(invalid_field(DOMAIN, "connection_id", "required").into());
         }
         let now = self.clock.now();
         let id = req.connection_id.clone();
+        let only = reach.workspace().map(WorkspaceId::get);
         let row = self
             .db
-            .run(move |conn| connections::revoke(conn, &id, now).map_err(Error::from))
+            .run(move |conn| connections::revoke(conn, &id, only, now).map_err(Error::from))
             .await?;
         let row = row.ok_or(Error::NotFound {
             kind: "connection",

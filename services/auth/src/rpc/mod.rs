@@ -5,8 +5,9 @@ mod api_tokens;
 mod authorization;
 mod connections;
 mod service_accounts;
+mod workspaces;
 
-pub(crate) use api_tokens::{LocalAuthenticator, insert_api_token};
+pub(crate) use api_tokens::{LocalAuthenticator, insert_api_token, scope_misplaced};
 
 use adsync_server::FieldViolations;
 
@@ -55,13 +56,13 @@ pub(crate) fn next_page<T>(
     limit: i64,
     rpc: &str,
     fingerprint: &str,
-    cursor: impl Fn(&T) -> &str,
+    cursor: impl Fn(&T) -> String,
 ) -> String {
     if rows.len() as i64 <= limit {
         return String::new();
     }
     rows.truncate(limit as usize);
     rows.last()
-        .map(|r| adsync_server::encode_page_token(rpc, fingerprint, cursor(r)))
+        .map(|r| adsync_server::encode_page_token(rpc, fingerprint, &cursor(r)))
         .unwrap_or_default()
 }

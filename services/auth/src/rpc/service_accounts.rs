@@ -5,7 +5,7 @@
 use adsync_proto::auth::{
     CreateServiceAccountConnectionRequest, CreateServiceAccountConnectionResponse,
 };
-use adsync_server::FieldViolations;
+use adsync_server::{FieldViolations, Reach, WorkspaceId};
 use secrecy::SecretString;
 
 use crate::db::connections;
@@ -20,7 +20,12 @@ impl AuthApi {
     pub(crate) async fn create_service_account_connection(
         &self,
         req: CreateServiceAccountConnectionRequest,
+        reach: Reach,
     ) -> Result<CreateServiceAccountConnectionResponse, Error> {
+        let workspace = self
+            .workspace_of_request(reach, req.workspace_id, Some(WorkspaceId::DEFAULT))
+            .await?
+            .unwrap_or(WorkspaceId::DEFAULT);
         let key_file = SecretString::from(req.key_file_json);
         let mut v = FieldViolations::new();
         let key = match ServiceAccountKey::parse(&key_file) {
@@ -74,6 +79,7 @@ impl AuthApi {
                         display_name: &display_name,
                         scopes: scopes.iter().map(String::as_str).collect(),
                         created_at: now,
+                        workspace_id: workspace.get(),
                     },
                     &sealed,
                 )

@@ -63,7 +63,7 @@ async fn profiles_status(auth: &Auth, token: &str) -> u16 {
 #[tokio::test]
 async fn an_eu_connection_is_refreshed_ahead_of_its_one_hour_expiry_with_the_same_grant() {
     let auth = Auth::start().await;
-    let service = auth.token("ingestion", &[Scope::Service]).await;
+    let service = auth.token("ingestion", &[Scope::UpstreamTokens]).await;
 
     let start = auth
         .client()
@@ -169,7 +169,7 @@ async fn an_eu_connection_is_refreshed_ahead_of_its_one_hour_expiry_with_the_sam
 #[tokio::test]
 async fn a_revoked_amazon_grant_needs_reauthorization_and_re_authorizing_keeps_the_connection() {
     let auth = Auth::start().await;
-    let service = auth.token("ingestion", &[Scope::Service]).await;
+    let service = auth.token("ingestion", &[Scope::UpstreamTokens]).await;
     let id = connect(&auth, Region::Eu).await;
 
     // The user removes the app's access: every refresh token issued is refused from now on.

@@ -15,7 +15,7 @@ struct Dump {
 #[tokio::test]
 async fn no_auth_table_holds_an_issued_secret_in_the_clear() {
     let auth = Auth::start().await;
-    let service = auth.token("ingestion", &[Scope::Service]).await;
+    let service = auth.token("ingestion", &[Scope::UpstreamTokens]).await;
     let connection_id = auth.connect().await;
     auth.advance(chrono::TimeDelta::minutes(1));
     let access = auth

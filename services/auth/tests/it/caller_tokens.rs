@@ -79,6 +79,7 @@ async fn missing_malformed_revoked_expired_and_under_scoped_tokens_are_refused_c
                 name: "doomed".into(),
                 scopes: vec![Scope::Admin as i32],
                 ttl: None,
+                ..Default::default()
             },
             &auth.admin,
         ))
@@ -125,6 +126,7 @@ async fn missing_malformed_revoked_expired_and_under_scoped_tokens_are_refused_c
                     seconds: 60,
                     nanos: 0,
                 }),
+                ..Default::default()
             },
             &auth.admin,
         ))
@@ -168,6 +170,7 @@ async fn authenticate_tells_services_who_calls_and_why_a_token_is_bad() {
         who.scopes().collect::<Vec<_>>(),
         [Scope::SyncWrite, Scope::SyncRead]
     );
+    assert_eq!(who.workspace_id, 0, "a platform token");
 
     let bad = auth
         .client()
@@ -211,6 +214,7 @@ async fn issuing_validates_every_field_and_listing_pages_through_every_token_onc
                     seconds: -1,
                     nanos: 0,
                 }),
+                ..Default::default()
             },
             &auth.admin,
         ))
@@ -240,6 +244,7 @@ async fn issuing_validates_every_field_and_listing_pages_through_every_token_onc
                     page_size: 3,
                     page_token: page_token.clone(),
                     include_revoked: false,
+                    ..Default::default()
                 },
                 &auth.admin,
             ))
@@ -270,6 +275,7 @@ async fn issuing_validates_every_field_and_listing_pages_through_every_token_onc
                 page_size: 3,
                 page_token: "dGFtcGVyZWQ".into(),
                 include_revoked: false,
+                ..Default::default()
             },
             &auth.admin,
         ))

@@ -45,7 +45,7 @@ struct Dump {
 #[tokio::test]
 async fn a_key_file_becomes_a_connection_whose_tokens_are_minted_and_cached() {
     let auth = Auth::start().await;
-    let service = auth.token("ingestion", &[Scope::Service]).await;
+    let service = auth.token("ingestion", &[Scope::UpstreamTokens]).await;
     let key_file = auth.sheets.key_file(0);
     let connection = auth
         .client()

@@ -9,3 +9,4 @@ mod oauth;
 mod replicas;
 mod startup;
 mod support;
+mod workspaces;

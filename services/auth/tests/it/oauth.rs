@@ -31,7 +31,7 @@ async fn sandbox_status(auth: &Auth, token: &str) -> u16 {
 async fn full_round_trip_refreshes_near_expiry_and_revocation_refuses_tokens() {
     let auth = Auth::start().await;
     let service = auth
-        .token("ingestion", &[adsync_proto::auth::Scope::Service])
+        .token("ingestion", &[adsync_proto::auth::Scope::UpstreamTokens])
         .await;
     let connection_id = auth.connect().await;
 
@@ -133,7 +133,7 @@ async fn full_round_trip_refreshes_near_expiry_and_revocation_refuses_tokens() {
 async fn fifty_concurrent_callers_on_an_expiring_connection_cause_one_refresh() {
     let auth = Auth::start().await;
     let service = auth
-        .token("ingestion", &[adsync_proto::auth::Scope::Service])
+        .token("ingestion", &[adsync_proto::auth::Scope::UpstreamTokens])
         .await;
     let connection_id = auth.connect().await;
     auth.advance(TimeDelta::days(59) + TimeDelta::hours(12));
@@ -177,7 +177,7 @@ async fn a_forced_refresh_after_a_401_refreshes_once_and_an_expired_refresh_toke
  {
     let auth = Auth::start().await;
     let service = auth
-        .token("ingestion", &[adsync_proto::auth::Scope::Service])
+        .token("ingestion", &[adsync_proto::auth::Scope::UpstreamTokens])
         .await;
     let connection_id = auth.connect().await;
     let get = |force| {

@@ -39,10 +39,14 @@ async fn two_replicas_refresh_an_expiring_token_once_between_them() {
         adsync_auth::bootstrap_token(&db_args(&db), "admin", &[Scope::Admin], TimeDelta::days(1))
             .await
             .unwrap();
-    let service =
-        adsync_auth::bootstrap_token(&db_args(&db), "svc", &[Scope::Service], TimeDelta::days(1))
-            .await
-            .unwrap();
+    let service = adsync_auth::bootstrap_token(
+        &db_args(&db),
+        "svc",
+        &[Scope::UpstreamTokens],
+        TimeDelta::days(1),
+    )
+    .await
+    .unwrap();
     let args: Vec<String> = [
         "--database-url",
         db.url(),

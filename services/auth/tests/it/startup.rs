@@ -21,7 +21,12 @@ async fn migrates_an_empty_database_then_serves_health_and_reflection_without_a_
     assert_standard_server(server.channel(), adsync_proto::AUTH_SERVICE).await;
     assert_eq!(
         db.tables(),
-        ["api_tokens", "oauth_connections", "oauth_states"]
+        [
+            "api_tokens",
+            "oauth_connections",
+            "oauth_states",
+            "workspaces"
+        ]
     );
 
     server.shutdown().await.expect("clean shutdown");

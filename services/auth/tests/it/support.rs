@@ -182,6 +182,7 @@ impl Auth {
                         seconds: 3000 * 86_400,
                         nanos: 0,
                     }),
+                    workspace_id: 0,
                 },
                 &self.admin,
             ))

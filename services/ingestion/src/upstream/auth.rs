@@ -28,7 +28,7 @@ impl Auth {
         ))
     }
 
-    /// Every connection, revoked ones included (all pages).
+    /// Every workspace's connections, revoked ones included (all pages).
     pub(crate) async fn connections(&self) -> Result<Vec<Connection>, Error> {
         let mut client = AuthServiceClient::new(self.channel.clone());
         let mut all = Vec::new();
@@ -38,6 +38,7 @@ impl Auth {
                 page_size: 100,
                 page_token,
                 include_revoked: true,
+                workspace_id: 0,
             });
             let header = format!("Bearer {}", self.service_token.expose_secret())
                 .parse()

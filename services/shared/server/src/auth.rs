@@ -22,6 +22,8 @@ use sha2::{Digest, Sha256};
 use tonic::transport::Channel;
 use tonic::{Code, Status};
 
+use crate::workspace::{Reach, WorkspaceId};
+
 /// The domain of errors raised by the layer itself.
 const DOMAIN: &str = "auth.adsync";
 
@@ -33,21 +35,15 @@ pub fn scope_name(scope: Scope) -> &'static str {
         Scope::ReportsRead => "reports:read",
         Scope::Admin => "admin",
         Scope::Service => "service",
+        Scope::WorkspaceAdmin => "workspace:admin",
+        Scope::UpstreamTokens => "upstream:tokens",
         Scope::Unspecified => "unspecified",
     }
 }
 
 /// The scope a name stands for.
 pub fn parse_scope(name: &str) -> Option<Scope> {
-    [
-        Scope::SyncWrite,
-        Scope::SyncRead,
-        Scope::ReportsRead,
-        Scope::Admin,
-        Scope::Service,
-    ]
-    .into_iter()
-    .find(|s| scope_name(*s) == name)
+    ALL_SCOPES.into_iter().find(|s| scope_name(*s) == name)
 }
 
 /// Who is calling: put into each authenticated request's extensions.
@@ -60,11 +56,59 @@ pub struct Identity {
     pub scopes: Vec<Scope>,
     /// When the token expires (`None`: never). A cached answer never outlives it.
     pub expires_at: Option<std::time::SystemTime>,
+    /// The workspace the token belongs to; `None` for a platform token.
+    pub workspace: Option<WorkspaceId>,
 }
 
 impl Identity {
+    /// Whether the token holds, or implies, one of `accepted`.
     pub fn has_any(&self, accepted: &[Scope]) -> bool {
-        self.scopes.contains(&Scope::Admin) || accepted.iter().any(|s| self.scopes.contains(s))
+        accepted.iter().any(|wanted| {
+            self.scopes
+                .iter()
+                .any(|held| held == wanted || implies(*held, *wanted))
+        })
+    }
+
+    /// What the caller may see.
+    pub fn reach(&self) -> Reach {
+        Reach::of(self.workspace)
+    }
+}
+
+/// The scopes that let a caller in where `accepted` are: each of them, then those that
+/// imply one (for messages that say what would do).
+fn granting(accepted: &[Scope]) -> impl Iterator<Item = Scope> + '_ {
+    let implying = ALL_SCOPES
+        .into_iter()
+        .filter(|held| !accepted.contains(held) && accepted.iter().any(|w| implies(*held, *w)));
+    accepted.iter().copied().chain(implying)
+}
+
+/// Every scope a token can carry.
+const ALL_SCOPES: [Scope; 7] = [
+    Scope::SyncWrite,
+    Scope::SyncRead,
+    Scope::ReportsRead,
+    Scope::WorkspaceAdmin,
+    Scope::Admin,
+    Scope::Service,
+    Scope::UpstreamTokens,
+];
+
+/// Whether holding `held` grants `wanted` too. `admin` grants everything but
+/// `upstream:tokens` (upstream secrets go to the ingestion service alone);
+/// `workspace:admin` grants the workspace's syncs and reports.
+fn implies(held: Scope, wanted: Scope) -> bool {
+    match held {
+        Scope::Admin => wanted != Scope::UpstreamTokens,
+        Scope::WorkspaceAdmin => {
+            matches!(
+                wanted,
+                Scope::SyncWrite | Scope::SyncRead | Scope::ReportsRead
+            )
+        }
+        _ => false,
     }
 }
 
@@ -210,9 +254,8 @@ impl Gate {
             ));
         };
         if !identity.has_any(accepted) {
-            let needed = accepted
-                .iter()
-                .map(|s| format!("`{}`", scope_name(*s)))
+            let needed = granting(accepted)
+                .map(|s| format!("`{}`", scope_name(s)))
                 .collect::<Vec<_>>()
                 .join(" or ");
             let held = identity
@@ -362,6 +405,7 @@ impl Authenticator for RemoteAuthenticator {
                         name: r.name,
                         scopes,
                         expires_at,
+                        workspace: WorkspaceId::new(r.workspace_id),
                     })
                 }
                 // TOKEN_* reasons come from Authenticate itself: the caller's token is bad.
@@ -389,6 +433,33 @@ impl Authenticator for RemoteAuthenticator {
     }
 }
 
+/// Lets in platform tokens and the default workspace's, and refuses other workspaces'
+/// tokens: ingestion and reporting do not yet filter their answers by workspace, so a
+/// token of another workspace would see the default workspace's data. (Auth itself
+/// scopes every answer by workspace.)
+struct DefaultWorkspaceOnly(RemoteAuthenticator);
+
+impl Authenticator for DefaultWorkspaceOnly {
+    fn authenticate<'a>(&'a self, token: &'a str) -> AuthFuture<'a> {
+        Box::pin(async move {
+            let identity = self.0.authenticate(token).await?;
+            match identity.workspace {
+                Some(w) if w != WorkspaceId::DEFAULT => Err(crate::error_status(
+                    Code::PermissionDenied,
+                    format!(
+                        "the token {:?} belongs to workspace {w}; this service serves platform tokens and the default workspace's",
+                        identity.name
+                    ),
+                    DOMAIN,
+                    "WORKSPACE_NOT_SERVED",
+                    &[("workspaceId", w.to_string())],
+                )),
+                _ => Ok(identity),
+            }
+        })
+    }
+}
+
 /// Whether an UNAUTHENTICATED from `Authenticate` is about the token being checked
 /// (reason `TOKEN_*`) rather than about this service's own credentials.
 fn is_verdict_on_checked_token(status: &Status) -> bool {
@@ -406,8 +477,9 @@ pub struct RemoteAuthArgs {
     #[arg(long, env = "ADSYNC_AUTH_URL")]
     pub auth_url: String,
 
-    /// This service's own caller token (scope `service`), used to check callers' tokens
-    /// and to fetch upstream access tokens.
+    /// This service's own caller token, a platform token: scope `service` to check
+    /// callers' tokens; the ingestion service's also `upstream:tokens`, to fetch upstream
+    /// access tokens.
     #[arg(long, env = "ADSYNC_SERVICE_TOKEN", hide_env_values = true)]
     pub service_token: SecretString,
 
@@ -442,8 +514,10 @@ impl RemoteAuthArgs {
                 self.auth_cache_secs
             ));
         }
-        let authenticator =
-            RemoteAuthenticator::new(self.channel(tls)?, self.service_token.clone());
+        let authenticator = DefaultWorkspaceOnly(RemoteAuthenticator::new(
+            self.channel(tls)?,
+            self.service_token.clone(),
+        ));
         Ok(AuthLayer::new(
             Arc::new(authenticator),
             methods,
@@ -500,6 +574,7 @@ mod tests {
                     name: "n".into(),
                     scopes: vec![Scope::Admin],
                     expires_at: Some(expires_at),
+                    workspace: None,
                 })
             })
         }
@@ -521,6 +596,39 @@ mod tests {
             checker.calls.load(Ordering::SeqCst),
             2,
             "asked again once the token expired, although the cache lives a minute"
+        );
+    }
+
+    #[test]
+    fn admin_implies_all_but_upstream_tokens_and_a_workspace_admin_its_syncs_and_reports() {
+        let holding = |scopes: Vec<Scope>| Identity {
+            subject: "token:t".into(),
+            token_id: "t".into(),
+            name: "n".into(),
+            scopes,
+            expires_at: None,
+            workspace: None,
+        };
+        let admin = holding(vec![Scope::Admin]);
+        for scope in ALL_SCOPES {
+            assert_eq!(
+                admin.has_any(&[scope]),
+                scope != Scope::UpstreamTokens,
+                "{scope:?}"
+            );
+        }
+        let workspace_admin = holding(vec![Scope::WorkspaceAdmin]);
+        for scope in [Scope::SyncWrite, Scope::SyncRead, Scope::ReportsRead] {
+            assert!(workspace_admin.has_any(&[scope]), "{scope:?}");
+        }
+        for scope in [Scope::Admin, Scope::Service, Scope::UpstreamTokens] {
+            assert!(!workspace_admin.has_any(&[scope]), "{scope:?}");
+        }
+        let reporting = holding(vec![Scope::Service]);
+        assert!(!reporting.has_any(&[Scope::UpstreamTokens]));
+        assert_eq!(
+            granting(&[Scope::WorkspaceAdmin]).collect::<Vec<_>>(),
+            [Scope::WorkspaceAdmin, Scope::Admin]
         );
     }
 

@@ -19,6 +19,7 @@ mod status;
 pub mod telemetry;
 mod timing;
 mod tls;
+mod workspace;
 
 pub use args::{LogFormat, ServerArgs, parse_flags};
 pub use auth::{
@@ -38,3 +39,4 @@ pub use status::{
 };
 pub use timing::{ServerTimingLayer, server_time_ms};
 pub use tls::TlsArgs;
+pub use workspace::{OutOfReach, Reach, WorkspaceId};
