@@ -66,6 +66,7 @@ pub(crate) async fn run(args: Args) -> anyhow::Result<()> {
                     default_currency: "USD".into(),
                     ..SupplierFeed::default()
                 }),
+                workspace_id: 0,
             },
             &token,
         ))

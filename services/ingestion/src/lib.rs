@@ -58,7 +58,11 @@ pub async fn serve(
     );
     let auth = config
         .auth
-        .layer(service::METHOD_SCOPES, &config.tls)
+        .layer(
+            service::METHOD_SCOPES,
+            &config.tls,
+            adsync_server::Tenancy::Scoped,
+        )
         .map_err(Error::Config)?;
     let closing = platform.closing.clone();
     let shutdown = async move {

@@ -6,13 +6,14 @@ use std::sync::Arc;
 use adsync_proto::auth::Scope;
 use adsync_proto::ingestion::ingestion_service_server::IngestionService;
 use adsync_proto::ingestion::*;
-use adsync_server::MethodScopes;
+use adsync_server::{MethodScopes, caller_reach};
 use tokio_stream::Stream;
 use tonic::{Request, Response, Status};
 
 use crate::runs::Platform;
 
-/// The scopes each RPC accepts (`admin` is accepted everywhere).
+/// The scopes each RPC accepts (`admin` implies every one, `workspace:admin` its
+/// workspace's `sync:*`). Every RPC answers from the caller's workspace only.
 pub(crate) const METHOD_SCOPES: MethodScopes = &[
     (
         "/adsync.ingestion.v1.IngestionService/StartSync",
@@ -100,15 +101,19 @@ impl IngestionService for IngestionApi {
         &self,
         request: Request<StartSyncRequest>,
     ) -> Result<Response<Self::StartSyncStream>, Status> {
-        Ok(Response::new(self.start_sync(request.into_inner()).await?))
+        let reach = caller_reach(&request)?;
+        Ok(Response::new(
+            self.start_sync(request.into_inner(), reach).await?,
+        ))
     }
     #[tracing::instrument(skip_all, fields(rpc = "TriggerSync"))]
     async fn trigger_sync(
         &self,
         request: Request<TriggerSyncRequest>,
     ) -> Result<Response<TriggerSyncResponse>, Status> {
+        let reach = caller_reach(&request)?;
         Ok(Response::new(
-            self.trigger_sync(request.into_inner()).await?,
+            self.trigger_sync(request.into_inner(), reach).await?,
         ))
     }
     #[tracing::instrument(skip_all, fields(rpc = "WatchSync"))]
@@ -116,15 +121,18 @@ impl IngestionService for IngestionApi {
         &self,
         request: Request<WatchSyncRequest>,
     ) -> Result<Response<Self::WatchSyncStream>, Status> {
-        Ok(Response::new(self.watch_sync(request.into_inner())?))
+        let reach = caller_reach(&request)?;
+        Ok(Response::new(self.watch_sync(request.into_inner(), reach)?))
     }
     #[tracing::instrument(skip_all, fields(rpc = "SubscribeSyncEvents"))]
     async fn subscribe_sync_events(
         &self,
         request: Request<SubscribeSyncEventsRequest>,
     ) -> Result<Response<Self::SubscribeSyncEventsStream>, Status> {
+        let reach = caller_reach(&request)?;
         Ok(Response::new(
-            self.subscribe_sync_events(request.into_inner()).await?,
+            self.subscribe_sync_events(request.into_inner(), reach)
+                .await?,
         ))
     }
     #[tracing::instrument(skip_all, fields(rpc = "GetSyncRun"))]
@@ -132,8 +140,9 @@ impl IngestionService for IngestionApi {
         &self,
         request: Request<GetSyncRunRequest>,
     ) -> Result<Response<GetSyncRunResponse>, Status> {
+        let reach = caller_reach(&request)?;
         Ok(Response::new(
-            self.get_sync_run(request.into_inner()).await?,
+            self.get_sync_run(request.into_inner(), reach).await?,
         ))
     }
     #[tracing::instrument(skip_all, fields(rpc = "ListSyncRuns"))]
@@ -141,8 +150,9 @@ impl IngestionService for IngestionApi {
         &self,
         request: Request<ListSyncRunsRequest>,
     ) -> Result<Response<ListSyncRunsResponse>, Status> {
+        let reach = caller_reach(&request)?;
         Ok(Response::new(
-            self.list_sync_runs(request.into_inner()).await?,
+            self.list_sync_runs(request.into_inner(), reach).await?,
         ))
     }
     #[tracing::instrument(skip_all, fields(rpc = "CheckFreshness", account_id = request.get_ref().account_id))]
@@ -150,8 +160,9 @@ impl IngestionService for IngestionApi {
         &self,
         request: Request<CheckFreshnessRequest>,
     ) -> Result<Response<CheckFreshnessResponse>, Status> {
+        let reach = caller_reach(&request)?;
         Ok(Response::new(
-            self.check_freshness(request.into_inner()).await?,
+            self.check_freshness(request.into_inner(), reach).await?,
         ))
     }
     #[tracing::instrument(skip_all, fields(rpc = "DiscoverAccounts"))]
@@ -159,8 +170,9 @@ impl IngestionService for IngestionApi {
         &self,
         request: Request<DiscoverAccountsRequest>,
     ) -> Result<Response<DiscoverAccountsResponse>, Status> {
+        let reach = caller_reach(&request)?;
         Ok(Response::new(
-            self.discover_accounts(request.into_inner()).await?,
+            self.discover_accounts(request.into_inner(), reach).await?,
         ))
     }
     #[tracing::instrument(skip_all, fields(rpc = "CreateSupplierFeed"))]
@@ -168,8 +180,10 @@ impl IngestionService for IngestionApi {
         &self,
         request: Request<CreateSupplierFeedRequest>,
     ) -> Result<Response<CreateSupplierFeedResponse>, Status> {
+        let reach = caller_reach(&request)?;
         Ok(Response::new(
-            self.create_supplier_feed(request.into_inner()).await?,
+            self.create_supplier_feed(request.into_inner(), reach)
+                .await?,
         ))
     }
     #[tracing::instrument(skip_all, fields(rpc = "UpdateSupplierFeed"))]
@@ -177,8 +191,10 @@ impl IngestionService for IngestionApi {
         &self,
         request: Request<UpdateSupplierFeedRequest>,
     ) -> Result<Response<UpdateSupplierFeedResponse>, Status> {
+        let reach = caller_reach(&request)?;
         Ok(Response::new(
-            self.update_supplier_feed(request.into_inner()).await?,
+            self.update_supplier_feed(request.into_inner(), reach)
+                .await?,
         ))
     }
     #[tracing::instrument(skip_all, fields(rpc = "GetSupplierFeed"))]
@@ -186,8 +202,9 @@ impl IngestionService for IngestionApi {
         &self,
         request: Request<GetSupplierFeedRequest>,
     ) -> Result<Response<GetSupplierFeedResponse>, Status> {
+        let reach = caller_reach(&request)?;
         Ok(Response::new(
-            self.get_supplier_feed(request.into_inner()).await?,
+            self.get_supplier_feed(request.into_inner(), reach).await?,
         ))
     }
     #[tracing::instrument(skip_all, fields(rpc = "ListSupplierFeeds"))]
@@ -195,8 +212,10 @@ impl IngestionService for IngestionApi {
         &self,
         request: Request<ListSupplierFeedsRequest>,
     ) -> Result<Response<ListSupplierFeedsResponse>, Status> {
+        let reach = caller_reach(&request)?;
         Ok(Response::new(
-            self.list_supplier_feeds(request.into_inner()).await?,
+            self.list_supplier_feeds(request.into_inner(), reach)
+                .await?,
         ))
     }
     #[tracing::instrument(skip_all, fields(rpc = "PreviewSupplierFeed"))]
@@ -204,8 +223,10 @@ impl IngestionService for IngestionApi {
         &self,
         request: Request<PreviewSupplierFeedRequest>,
     ) -> Result<Response<PreviewSupplierFeedResponse>, Status> {
+        let reach = caller_reach(&request)?;
         Ok(Response::new(
-            self.preview_supplier_feed(request.into_inner()).await?,
+            self.preview_supplier_feed(request.into_inner(), reach)
+                .await?,
         ))
     }
     #[tracing::instrument(skip_all, fields(rpc = "SetItemStatus"))]
@@ -213,8 +234,9 @@ impl IngestionService for IngestionApi {
         &self,
         request: Request<SetItemStatusRequest>,
     ) -> Result<Response<SetItemStatusResponse>, Status> {
+        let reach = caller_reach(&request)?;
         Ok(Response::new(
-            self.set_item_status(request.into_inner()).await?,
+            self.set_item_status(request.into_inner(), reach).await?,
         ))
     }
     #[tracing::instrument(skip_all, fields(rpc = "UploadSupplierFile"))]
@@ -222,8 +244,10 @@ impl IngestionService for IngestionApi {
         &self,
         request: Request<tonic::Streaming<UploadSupplierFileRequest>>,
     ) -> Result<Response<UploadSupplierFileResponse>, Status> {
+        let reach = caller_reach(&request)?;
         Ok(Response::new(
-            self.upload_supplier_file(request.into_inner()).await?,
+            self.upload_supplier_file(request.into_inner(), reach)
+                .await?,
         ))
     }
     #[tracing::instrument(skip_all, fields(rpc = "ListSupplierUploads"))]
@@ -231,8 +255,10 @@ impl IngestionService for IngestionApi {
         &self,
         request: Request<ListSupplierUploadsRequest>,
     ) -> Result<Response<ListSupplierUploadsResponse>, Status> {
+        let reach = caller_reach(&request)?;
         Ok(Response::new(
-            self.list_supplier_uploads(request.into_inner()).await?,
+            self.list_supplier_uploads(request.into_inner(), reach)
+                .await?,
         ))
     }
 }

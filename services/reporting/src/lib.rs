@@ -58,7 +58,12 @@ pub async fn serve(
     );
     let auth = config
         .auth
-        .layer(service::METHOD_SCOPES, &config.tls)
+        .layer(
+            service::METHOD_SCOPES,
+            &config.tls,
+            // Reporting's queries do not filter by workspace yet.
+            adsync_server::Tenancy::DefaultWorkspaceOnly,
+        )
         .map_err(Error::Config)?;
     adsync_server::serve(
         adsync_proto::REPORTING_SERVICE,

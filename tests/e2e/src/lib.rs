@@ -312,60 +312,81 @@ impl Stack {
     /// the browser step (following the sandbox's redirect), CompleteAuthorization.
     /// Returns the connection id.
     pub async fn connect(&self) -> String {
-        use adsync_proto::auth::{CompleteAuthorizationRequest, StartAuthorizationRequest};
+        self.authorize_as(&self.admin, Default::default())
+            .await
+            .connection_id
+    }
+
+    /// Runs an authorization as `token` (the platform admin, or a workspace's): starts it
+    /// with `request`, follows the sandbox's approval as a browser would, completes it.
+    pub async fn authorize_as(
+        &self,
+        token: &str,
+        request: adsync_proto::auth::StartAuthorizationRequest,
+    ) -> adsync_proto::auth::Connection {
+        use adsync_proto::auth::CompleteAuthorizationRequest;
         let mut auth = adsync_proto::auth::auth_service_client::AuthServiceClient::new(
             self.channel_to(&self.auth),
         );
         let start = auth
-            .start_authorization(bearer(StartAuthorizationRequest::default(), &self.admin))
+            .start_authorization(bearer(request, token))
             .await
             .expect("start authorization")
             .into_inner();
         let (state, code) = follow_authorization(&start.authorization_url).await;
-        auth.complete_authorization(bearer(
-            CompleteAuthorizationRequest { state, code },
-            &self.admin,
-        ))
-        .await
-        .expect("complete authorization")
-        .into_inner()
-        .connection
-        .expect("connection")
-        .connection_id
+        auth.complete_authorization(bearer(CompleteAuthorizationRequest { state, code }, token))
+            .await
+            .expect("complete authorization")
+            .into_inner()
+            .connection
+            .expect("connection")
+    }
+
+    /// Creates a workspace; returns its id.
+    pub async fn create_workspace(&self, name: &str) -> i64 {
+        adsync_proto::auth::auth_service_client::AuthServiceClient::new(self.channel_to(&self.auth))
+            .create_workspace(bearer(
+                adsync_proto::auth::CreateWorkspaceRequest {
+                    name: name.to_owned(),
+                    display_name: String::new(),
+                },
+                &self.admin,
+            ))
+            .await
+            .expect("create workspace")
+            .into_inner()
+            .workspace
+            .expect("workspace")
+            .workspace_id
+    }
+
+    /// Issues a caller token of workspace `workspace_id` with `scopes`; returns the secret.
+    pub async fn workspace_token(&self, workspace_id: i64, scopes: &[Scope]) -> String {
+        adsync_proto::auth::auth_service_client::AuthServiceClient::new(self.channel_to(&self.auth))
+            .issue_api_token(bearer(
+                adsync_proto::auth::IssueApiTokenRequest {
+                    name: format!("workspace-{workspace_id}"),
+                    scopes: scopes.iter().map(|s| *s as i32).collect(),
+                    ttl: None,
+                    workspace_id,
+                },
+                &self.admin,
+            ))
+            .await
+            .expect("issue workspace token")
+            .into_inner()
+            .token
     }
 
     /// Connects an Amazon Ads (sandbox) advertiser in `region` through the real Login with
     /// Amazon flow. Returns the connection id.
     pub async fn connect_amazon(&self, region: adsync_proto::auth::Region) -> String {
-        use adsync_proto::auth::{
-            CompleteAuthorizationRequest, Provider, StartAuthorizationRequest,
+        let request = adsync_proto::auth::StartAuthorizationRequest {
+            provider: adsync_proto::auth::Provider::AmazonAds as i32,
+            region: region as i32,
+            ..Default::default()
         };
-        let mut auth = adsync_proto::auth::auth_service_client::AuthServiceClient::new(
-            self.channel_to(&self.auth),
-        );
-        let start = auth
-            .start_authorization(bearer(
-                StartAuthorizationRequest {
-                    provider: Provider::AmazonAds as i32,
-                    region: region as i32,
-                    ..Default::default()
-                },
-                &self.admin,
-            ))
-            .await
-            .expect("start authorization")
-            .into_inner();
-        let (state, code) = follow_authorization(&start.authorization_url).await;
-        auth.complete_authorization(bearer(
-            CompleteAuthorizationRequest { state, code },
-            &self.admin,
-        ))
-        .await
-        .expect("complete authorization")
-        .into_inner()
-        .connection
-        .expect("connection")
-        .connection_id
+        self.authorize_as(&self.admin, request).await.connection_id
     }
 
     /// Connects Google service account `n` of the Sheets sandbox by uploading its key

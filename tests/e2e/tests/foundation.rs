@@ -68,7 +68,7 @@ async fn two_test_databases_never_see_each_others_rows() {
     let (a, b) = (a.unwrap(), b.unwrap());
     assert_ne!(a.name(), b.name());
 
-    sql_query("INSERT INTO sync_accounts (source, account_id, connection_id, name, status) VALUES ('linkedin', 1, 'conn_a', 'A', 'ACTIVE')")
+    sql_query("INSERT INTO sync_accounts (source, account_id, connection_id, name, status, workspace_id) VALUES ('linkedin', 1, 'conn_a', 'A', 'ACTIVE', 1)")
         .execute(&mut a.connect())
         .unwrap();
 
@@ -98,11 +98,11 @@ fn migrations_apply_on_an_empty_database_and_revert_cleanly() {
     assert!(db.tables().is_empty());
 
     let applied = run_migrations(&mut conn, &all_migrations()).expect("up");
-    assert_eq!(applied.len(), 17);
+    assert_eq!(applied.len(), 18);
     assert_eq!(db.tables(), ALL_TABLES);
 
     let reverted = revert_all_migrations(&mut conn, &all_migrations()).expect("down");
-    assert_eq!(reverted.len(), 17);
+    assert_eq!(reverted.len(), 18);
     assert!(db.tables().is_empty(), "left behind: {:?}", db.tables());
 
     // And up again: down.sql left nothing that blocks a re-run.

@@ -14,3 +14,4 @@ mod sync;
 mod sync_load;
 mod tls;
 mod upstream_client;
+mod workspaces;

@@ -54,7 +54,10 @@ async fn create(
 ) -> i64 {
     client
         .create_supplier_feed(bearer(
-            CreateSupplierFeedRequest { feed: Some(feed) },
+            CreateSupplierFeedRequest {
+                feed: Some(feed),
+                workspace_id: 0,
+            },
             token,
         ))
         .await
@@ -545,7 +548,10 @@ async fn bad_feed_requests_are_refused_field_by_field() {
         async move {
             client
                 .create_supplier_feed(bearer(
-                    CreateSupplierFeedRequest { feed: Some(feed) },
+                    CreateSupplierFeedRequest {
+                        feed: Some(feed),
+                        workspace_id: 0,
+                    },
                     &admin,
                 ))
                 .await

@@ -29,7 +29,7 @@ const UPLOAD_CHUNK: usize = 1024 * 1024;
 pub(crate) enum Suppliers {
     /// Configure a supplier's feed: a Google Sheet (--sheet, --connection) or uploaded
     /// files (--files).
-    Add(AddArgs),
+    Add(Box<AddArgs>),
     /// The suppliers with their item counts and last sync.
     List,
     /// Read and parse a feed as a sync would, writing nothing: the mapping, the first
@@ -69,7 +69,7 @@ pub(crate) struct ItemArg {
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct AddArgs {
-    /// The supplier's name (unique).
+    /// The supplier's name (unique in its workspace).
     #[arg(long)]
     name: String,
     /// The spreadsheet id (from its URL) of a Google Sheet feed.
@@ -119,6 +119,10 @@ pub(crate) struct AddArgs {
     /// effective_from); repeat the flag.
     #[arg(long = "column", value_parser = column_choice)]
     columns: Vec<ColumnChoice>,
+    /// The workspace the supplier belongs to (id or name; a platform admin's files feed
+    /// goes to the default workspace without it, a sheet's to its connection's).
+    #[arg(long)]
+    workspace: Option<String>,
 }
 
 fn column_choice(raw: &str) -> Result<ColumnChoice, String> {
@@ -246,6 +250,8 @@ pub(crate) async fn suppliers(endpoints: &Endpoints, command: Suppliers, as_json
     let token = endpoints.token()?;
     match command {
         Suppliers::Add(args) => {
+            let workspace_id =
+                super::workspace::resolve(endpoints, args.workspace.as_deref()).await?;
             let location = match (args.sheet, args.files) {
                 (Some(spreadsheet_id), false) => {
                     supplier_feed::Location::GoogleSheet(GoogleSheetLocation {
@@ -282,6 +288,7 @@ pub(crate) async fn suppliers(endpoints: &Endpoints, command: Suppliers, as_json
                         date_format: args.date_format,
                         ..Default::default()
                     }),
+                    workspace_id,
                 }))
                 .await?
                 .into_inner();

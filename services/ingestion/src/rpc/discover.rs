@@ -1,12 +1,14 @@
 //! DiscoverAccounts: ask each connection's upstream which accounts it reaches, and
 //! record them so they can be synced and scheduled.
 
-use adsync_proto::ingestion::{DiscoverAccountsRequest, DiscoverAccountsResponse, SyncAccount};
-use adsync_server::{FieldViolations, timestamp};
+use adsync_proto::ingestion::{
+    DiscoverAccountsRequest, DiscoverAccountsResponse, ForeignAccount, SyncAccount,
+};
+use adsync_server::{FieldViolations, Reach, WorkspaceId, timestamp};
 
 use super::{Unspecified, source_of};
 use crate::error::{DOMAIN, Error};
-use crate::runs::accounts;
+use crate::runs::accounts::{self, Recorded};
 use crate::service::IngestionApi;
 use crate::upstream::{UpstreamError, unusable};
 
@@ -14,11 +16,20 @@ impl IngestionApi {
     pub(crate) async fn discover_accounts(
         &self,
         req: DiscoverAccountsRequest,
+        reach: Reach,
     ) -> Result<DiscoverAccountsResponse, Error> {
         let mut v = FieldViolations::new();
         let only = source_of(&self.platform, req.source, Unspecified::Every, &mut v);
         v.into_result(DOMAIN)?;
-        let connections = self.platform.auth.connections().await?;
+        // The caller's workspace's connections: another workspace's is unknown here.
+        let connections: Vec<_> = self
+            .platform
+            .auth
+            .connections()
+            .await?
+            .into_iter()
+            .filter(|c| WorkspaceId::new(c.workspace_id).is_some_and(|w| reach.sees(w)))
+            .collect();
         let chosen: Vec<_> = if req.connection_id.is_empty() {
             connections
                 .into_iter()
@@ -76,8 +87,16 @@ impl IngestionApi {
                     }
                     Err(e) => return Err(e),
                 };
+                let Some(workspace) = WorkspaceId::new(connection.workspace_id) else {
+                    continue;
+                };
                 for account in accounts {
-                    found.push((source.clone(), connection.connection_id.clone(), account));
+                    found.push((
+                        source.clone(),
+                        connection.connection_id.clone(),
+                        workspace,
+                        account,
+                    ));
                 }
             }
         }
@@ -87,29 +106,44 @@ impl IngestionApi {
             .platform
             .db
             .run(move |conn| {
-                found
-                    .iter()
-                    .map(|(source, connection_id, account)| {
-                        accounts::upsert(conn, &source.name(), connection_id, account, now)
-                            .map(|row| (source.proto(), row))
-                    })
-                    .collect::<Result<Vec<_>, _>>()
-                    .map_err(Error::from)
+                let mut answer = DiscoverAccountsResponse::default();
+                for (source, connection_id, workspace, account) in &found {
+                    let recorded = accounts::upsert(
+                        conn,
+                        &source.name(),
+                        connection_id,
+                        *workspace,
+                        account,
+                        now,
+                    )?;
+                    match recorded {
+                        Recorded::Owned(r) => answer.accounts.push(SyncAccount {
+                            account_id: r.account_id,
+                            source: source.proto() as i32,
+                            name: r.name,
+                            status: r.status,
+                            connection_id: r.connection_id,
+                            last_success_time: r.last_success_at.map(timestamp),
+                            workspace_id: r.workspace_id,
+                        }),
+                        Recorded::OwnedElsewhere => {
+                            tracing::warn!(source = %source.name(), account_id = account.account_id, %connection_id, "a connection reaches an account another workspace owns; it stays there");
+                            answer.owned_elsewhere.push(ForeignAccount {
+                                source: source.proto() as i32,
+                                account_id: account.account_id,
+                                connection_id: connection_id.clone(),
+                            });
+                        }
+                    }
+                }
+                Ok::<_, Error>(answer)
             })
             .await?;
-        tracing::info!(accounts = rows.len(), "accounts discovered");
-        Ok(DiscoverAccountsResponse {
-            accounts: rows
-                .into_iter()
-                .map(|(source, r)| SyncAccount {
-                    account_id: r.account_id,
-                    source: source as i32,
-                    name: r.name,
-                    status: r.status,
-                    connection_id: r.connection_id,
-                    last_success_time: r.last_success_at.map(timestamp),
-                })
-                .collect(),
-        })
+        tracing::info!(
+            accounts = rows.accounts.len(),
+            owned_elsewhere = rows.owned_elsewhere.len(),
+            "accounts discovered"
+        );
+        Ok(rows)
     }
 }

@@ -4,7 +4,7 @@ use adsync_proto::ingestion::{
     ListSyncRunsRequest, ListSyncRunsResponse, SubscribeSyncEventsRequest,
     SubscribeSyncEventsResponse, SyncStatus, SyncTrigger,
 };
-use adsync_server::{FieldViolations, decode_page_token, encode_page_token, invalid_field};
+use adsync_server::{FieldViolations, Reach, decode_page_token, encode_page_token, invalid_field};
 
 use super::{Unspecified, source_of};
 use crate::error::{DOMAIN, Error};
@@ -20,6 +20,7 @@ impl IngestionApi {
     pub(crate) async fn list_sync_runs(
         &self,
         req: ListSyncRunsRequest,
+        reach: Reach,
     ) -> Result<ListSyncRunsResponse, Error> {
         let mut v = FieldViolations::new();
         if req.page_size < 0 {
@@ -75,17 +76,19 @@ impl IngestionApi {
             i64::from(req.page_size).min(200)
         };
         let filter = store::RunFilter {
+            workspace: reach.workspace(),
             source: source.map(|s| s.name()),
             account_id: (req.account_id > 0).then_some(req.account_id),
             statuses,
             trigger,
         };
         let fingerprint = format!(
-            "{:?}|{}|{:?}|{:?}",
+            "{:?}|{}|{:?}|{:?}|{}",
             filter.source.as_ref().map(|s| s.as_str()),
             req.account_id,
             filter.statuses,
-            filter.trigger
+            filter.trigger,
+            reach.fingerprint()
         );
         let after = if req.page_token.is_empty() {
             None
@@ -137,6 +140,7 @@ impl IngestionApi {
     pub(crate) async fn subscribe_sync_events(
         &self,
         req: SubscribeSyncEventsRequest,
+        reach: Reach,
     ) -> Result<EventStream<SubscribeSyncEventsResponse>, Error> {
         let mut v = FieldViolations::new();
         if req.account_ids.len() > MAX_SUBSCRIBED_ACCOUNTS {
@@ -163,14 +167,20 @@ impl IngestionApi {
                 .run(|conn| events::latest_id(conn).map_err(Error::from))
                 .await?
         } else {
-            decode_page_token("SubscribeSyncEvents", "", &req.after_cursor)
-                .and_then(|c| c.parse::<i64>().ok())
-                .ok_or_else(|| {
-                    invalid_field(DOMAIN, "after_cursor", "not a cursor this service issued")
-                })?
+            decode_page_token(
+                "SubscribeSyncEvents",
+                &reach.fingerprint(),
+                &req.after_cursor,
+            )
+            .and_then(|c| c.parse::<i64>().ok())
+            .ok_or_else(|| {
+                invalid_field(DOMAIN, "after_cursor", "not a cursor this service issued")
+            })?
         };
         let platform = self.platform.clone();
         let accounts = req.account_ids;
+        let workspace = reach.workspace();
+        let cursor_binding = reach.fingerprint();
         let stream = async_stream::try_stream! {
             let mut last = start;
             let mut closing = platform.closing.subscribe();
@@ -181,7 +191,7 @@ impl IngestionApi {
                 let (accounts, source) = (accounts.clone(), source.clone());
                 let batch = platform
                     .db
-                    .run(move |conn| events::feed(conn, last, source.as_ref(), &accounts).map_err(Error::from))
+                    .run(move |conn| events::feed(conn, last, workspace, source.as_ref(), &accounts).map_err(Error::from))
                     .await
                     .map_err(tonic::Status::from)?;
                 for stored in batch {
@@ -189,7 +199,7 @@ impl IngestionApi {
                     let event = runs::decode_event(&stored.payload).map_err(tonic::Status::from)?;
                     yield SubscribeSyncEventsResponse {
                         event: Some(event),
-                        cursor: encode_page_token("SubscribeSyncEvents", "", &stored.id.to_string()),
+                        cursor: encode_page_token("SubscribeSyncEvents", &cursor_binding, &stored.id.to_string()),
                     };
                 }
                 runs::wait_for_events(&mut closing, notified).await.map_err(tonic::Status::from)?;

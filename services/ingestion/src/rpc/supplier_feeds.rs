@@ -12,7 +12,7 @@ use adsync_proto::ingestion::{
     SetItemStatusResponse, SupplierFeed, UpdateSupplierFeedRequest, UpdateSupplierFeedResponse,
     preview_supplier_feed_request,
 };
-use adsync_server::{FieldViolations, error_status, invalid_field, timestamp};
+use adsync_server::{FieldViolations, Reach, WorkspaceId, error_status, invalid_field, timestamp};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text, Timestamptz};
@@ -41,12 +41,15 @@ impl IngestionApi {
         })
     }
 
-    /// Checks `p`, and that its connection (for a sheet) is a usable Google one.
+    /// Checks `p`, and that its connection (for a sheet) is a usable Google one the
+    /// caller can see. Returns the configuration and, for a sheet, the connection's
+    /// workspace.
     async fn checked_config(
         &self,
         p: Option<&SupplierFeed>,
         named: bool,
-    ) -> Result<FeedConfig, Error> {
+        reach: Reach,
+    ) -> Result<(FeedConfig, Option<WorkspaceId>), Error> {
         let mut v = FieldViolations::new();
         let config = match p {
             Some(p) => FeedConfig::from_proto(p, named, &mut v),
@@ -58,6 +61,7 @@ impl IngestionApi {
         v.into_result(DOMAIN)?;
         let config =
             config.ok_or_else(|| Error::Internal("a checked feed without a config".into()))?;
+        let mut workspace = None;
         if let Location::Sheet { connection_id, .. } = &config.location {
             let connection = self
                 .platform
@@ -65,7 +69,10 @@ impl IngestionApi {
                 .connections()
                 .await?
                 .into_iter()
-                .find(|c| c.connection_id == *connection_id)
+                .find(|c| {
+                    c.connection_id == *connection_id
+                        && WorkspaceId::new(c.workspace_id).is_some_and(|w| reach.sees(w))
+                })
                 .ok_or_else(|| Error::NotFound {
                     kind: "connection",
                     id: connection_id.clone(),
@@ -86,23 +93,45 @@ impl IngestionApi {
             if let Some(why) = unusable(&connection) {
                 return Err(Error::ConnectionUnusable(why));
             }
+            workspace = WorkspaceId::new(connection.workspace_id);
         }
-        Ok(config)
+        Ok((config, workspace))
     }
 
     pub(crate) async fn create_supplier_feed(
         &self,
         req: CreateSupplierFeedRequest,
+        reach: Reach,
     ) -> Result<CreateSupplierFeedResponse, Error> {
         let source = self.feeds()?.clone();
-        let config = self.checked_config(req.feed.as_ref(), true).await?;
+        let requested = reach
+            .resolve(req.workspace_id, None)
+            .map_err(|_| Error::NotFound {
+                kind: "workspace",
+                id: req.workspace_id.to_string(),
+            })?;
+        let (config, of_connection) = self.checked_config(req.feed.as_ref(), true, reach).await?;
+        // A sheet's feed is its connection's workspace's; files go where asked.
+        let workspace = match (requested, of_connection) {
+            (Some(asked), Some(connection)) if asked != connection => {
+                return Err(invalid_field(
+                    DOMAIN,
+                    "workspace_id",
+                    format!(
+                        "the sheet's connection belongs to workspace {connection}; a feed reads only its own workspace's connections"
+                    ),
+                )
+                .into());
+            }
+            (asked, connection) => connection.or(asked).unwrap_or(WorkspaceId::DEFAULT),
+        };
         let now = self.platform.clock.now();
         let name = config.supplier.clone();
         let stored = source
             .db
             .run(move |conn| {
                 conn.transaction::<_, Error, _>(|conn| {
-                    let Some(feed) = feed::insert(conn, &config, now)? else {
+                    let Some(feed) = feed::insert(conn, &config, workspace, now)? else {
                         return Ok(None);
                     };
                     register(conn, &feed, now)?;
@@ -120,6 +149,7 @@ impl IngestionApi {
     pub(crate) async fn update_supplier_feed(
         &self,
         req: UpdateSupplierFeedRequest,
+        reach: Reach,
     ) -> Result<UpdateSupplierFeedResponse, Error> {
         let source = self.feeds()?.clone();
         let id = req.feed.as_ref().map_or(0, |f| f.supplier_id);
@@ -128,11 +158,12 @@ impl IngestionApi {
             v.add("feed.supplier_id", "required");
             v.into_result(DOMAIN)?;
         }
-        let config = self.checked_config(req.feed.as_ref(), true).await?;
-        let current = source.feed(id).await?.ok_or_else(|| Error::NotFound {
-            kind: "supplier",
-            id: id.to_string(),
-        })?;
+        let current = self.stored_feed(id, "feed.supplier_id", reach).await?;
+        // Its connection must be the feed's workspace's, whoever asks.
+        let owner = Reach::Workspace(
+            WorkspaceId::new(current.workspace_id).unwrap_or(WorkspaceId::DEFAULT),
+        );
+        let (config, _) = self.checked_config(req.feed.as_ref(), true, owner).await?;
         if std::mem::discriminant(&current.config.location)
             != std::mem::discriminant(&config.location)
         {
@@ -176,8 +207,11 @@ impl IngestionApi {
     pub(crate) async fn get_supplier_feed(
         &self,
         req: GetSupplierFeedRequest,
+        reach: Reach,
     ) -> Result<GetSupplierFeedResponse, Error> {
-        let feed = self.stored_feed(req.supplier_id, "supplier_id").await?;
+        let feed = self
+            .stored_feed(req.supplier_id, "supplier_id", reach)
+            .await?;
         Ok(GetSupplierFeedResponse {
             feed: Some(feed.to_proto()),
         })
@@ -186,11 +220,13 @@ impl IngestionApi {
     pub(crate) async fn list_supplier_feeds(
         &self,
         _: ListSupplierFeedsRequest,
+        reach: Reach,
     ) -> Result<ListSupplierFeedsResponse, Error> {
         let source = self.feeds()?;
+        let only = reach.workspace();
         let feeds = source
             .db
-            .run(|conn| feed::list(conn).map_err(Error::from))
+            .run(move |conn| feed::list(conn, only).map_err(Error::from))
             .await?;
         Ok(ListSupplierFeedsResponse {
             feeds: feeds.iter().map(Feed::to_proto).collect(),
@@ -200,6 +236,7 @@ impl IngestionApi {
     pub(crate) async fn preview_supplier_feed(
         &self,
         req: PreviewSupplierFeedRequest,
+        reach: Reach,
     ) -> Result<PreviewSupplierFeedResponse, Error> {
         let source = self.feeds()?.clone();
         let max_items = match usize::try_from(req.max_items) {
@@ -212,13 +249,14 @@ impl IngestionApi {
         };
         let feed = match req.feed {
             Some(preview_supplier_feed_request::Feed::SupplierId(id)) => {
-                self.stored_feed(id, "supplier_id").await?
+                self.stored_feed(id, "supplier_id", reach).await?
             }
             Some(preview_supplier_feed_request::Feed::Config(config)) => {
-                let config = self.checked_config(Some(&config), false).await?;
+                let (config, workspace) = self.checked_config(Some(&config), false, reach).await?;
                 let now = self.platform.clock.now();
                 Feed {
                     id: 0,
+                    workspace_id: workspace.map_or(0, WorkspaceId::get),
                     config,
                     config_version: 0,
                     created_at: now,
@@ -237,6 +275,7 @@ impl IngestionApi {
     pub(crate) async fn set_item_status(
         &self,
         req: SetItemStatusRequest,
+        reach: Reach,
     ) -> Result<SetItemStatusResponse, Error> {
         let source = self.feeds()?.clone();
         let mut v = FieldViolations::new();
@@ -263,6 +302,8 @@ impl IngestionApi {
             }
         };
         v.into_result(DOMAIN)?;
+        self.stored_feed(req.supplier_id, "supplier_id", reach)
+            .await?;
         let now = self.platform.clock.now();
         let (id, wanted) = (req.supplier_id, status.to_owned());
         let changed = source
@@ -282,13 +323,21 @@ impl IngestionApi {
         })
     }
 
-    pub(super) async fn stored_feed(&self, id: i64, field: &str) -> Result<Feed, Error> {
+    /// Feed `id` if the caller can see it; NOT_FOUND when it does not exist or is
+    /// another workspace's.
+    pub(super) async fn stored_feed(
+        &self,
+        id: i64,
+        field: &str,
+        reach: Reach,
+    ) -> Result<Feed, Error> {
         if id <= 0 {
             return Err(invalid_field(DOMAIN, field, "required").into());
         }
         self.feeds()?
             .feed(id)
             .await?
+            .filter(|f| WorkspaceId::new(f.workspace_id).is_some_and(|w| reach.sees(w)))
             .ok_or_else(|| Error::NotFound {
                 kind: "supplier",
                 id: id.to_string(),
@@ -316,7 +365,17 @@ fn register(conn: &mut PgConnection, feed: &Feed, now: DateTime<Utc>) -> Result<
         status: "ACTIVE".into(),
         time_zone: chrono_tz::UTC,
     };
-    accounts::upsert(conn, &NAME, feed.connection_id(), &found, now)?;
+    let workspace = WorkspaceId::new(feed.workspace_id)
+        .ok_or_else(|| Error::Internal(format!("supplier {} has no workspace", feed.id)))?;
+    // The supplier's id is new to the platform, or its own account already.
+    if let accounts::Recorded::OwnedElsewhere =
+        accounts::upsert(conn, &NAME, feed.connection_id(), workspace, &found, now)?
+    {
+        return Err(Error::Internal(format!(
+            "supplier {} is registered to another workspace",
+            feed.id
+        )));
+    }
     diesel::sql_query(
         "UPDATE sync_accounts SET schedule_enabled = $3 WHERE source = $1 AND account_id = $2",
     )

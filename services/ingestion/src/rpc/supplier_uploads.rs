@@ -7,7 +7,7 @@ use adsync_proto::ingestion::{
     UploadStart, UploadSupplierFileRequest, UploadSupplierFileResponse,
     upload_supplier_file_request::Part,
 };
-use adsync_server::{FieldViolations, error_status, invalid_field};
+use adsync_server::{FieldViolations, Reach, error_status, invalid_field};
 use sha2::{Digest, Sha256};
 use tonic::{Code, Streaming};
 
@@ -57,6 +57,7 @@ impl IngestionApi {
     pub(crate) async fn upload_supplier_file(
         &self,
         mut stream: Streaming<UploadSupplierFileRequest>,
+        reach: Reach,
     ) -> Result<UploadSupplierFileResponse, Error> {
         let source = self.feeds()?.clone();
         let start = match stream.message().await?.and_then(|m| m.part) {
@@ -70,7 +71,7 @@ impl IngestionApi {
         };
         let (file_name, format) = checked_start(&start)?;
         let feed = self
-            .stored_feed(start.supplier_id, "start.supplier_id")
+            .stored_feed(start.supplier_id, "start.supplier_id", reach)
             .await?;
         if matches!(feed.config.location, Location::Sheet { .. }) {
             return Err(error_status(
@@ -154,8 +155,11 @@ impl IngestionApi {
     pub(crate) async fn list_supplier_uploads(
         &self,
         req: ListSupplierUploadsRequest,
+        reach: Reach,
     ) -> Result<ListSupplierUploadsResponse, Error> {
-        let feed = self.stored_feed(req.supplier_id, "supplier_id").await?;
+        let feed = self
+            .stored_feed(req.supplier_id, "supplier_id", reach)
+            .await?;
         let id = feed.id;
         let listed = self
             .feeds()?

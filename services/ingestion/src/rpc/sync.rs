@@ -5,7 +5,7 @@ use adsync_proto::ingestion::{
     GetSyncRunResponse, StartSyncRequest, StartSyncResponse, SyncTrigger, TriggerSyncRequest,
     TriggerSyncResponse, WatchSyncRequest, WatchSyncResponse,
 };
-use adsync_server::{FieldViolations, timestamp};
+use adsync_server::{FieldViolations, Reach, timestamp};
 use chrono::NaiveDate;
 use tokio_stream::StreamExt;
 
@@ -16,6 +16,7 @@ use crate::service::{EventStream, IngestionApi};
 
 /// What StartSync and TriggerSync both carry.
 struct Asked<'a> {
+    reach: Reach,
     source: i32,
     account_id: i64,
     trigger: i32,
@@ -76,6 +77,7 @@ impl IngestionApi {
         }
         v.into_result(DOMAIN)?;
         Ok(SyncRequest {
+            reach: asked.reach,
             source: source.expect("a source when there is no violation"),
             account_id: asked.account_id,
             trigger,
@@ -87,8 +89,10 @@ impl IngestionApi {
     pub(crate) async fn start_sync(
         &self,
         req: StartSyncRequest,
+        reach: Reach,
     ) -> Result<EventStream<StartSyncResponse>, Error> {
         let request = self.validate(Asked {
+            reach,
             source: req.source,
             account_id: req.account_id,
             trigger: req.trigger,
@@ -106,8 +110,10 @@ impl IngestionApi {
     pub(crate) async fn trigger_sync(
         &self,
         req: TriggerSyncRequest,
+        reach: Reach,
     ) -> Result<TriggerSyncResponse, Error> {
         let request = self.validate(Asked {
+            reach,
             source: req.source,
             account_id: req.account_id,
             trigger: req.trigger,
@@ -125,6 +131,7 @@ impl IngestionApi {
     pub(crate) fn watch_sync(
         &self,
         req: WatchSyncRequest,
+        reach: Reach,
     ) -> Result<EventStream<WatchSyncResponse>, Error> {
         let id = run_id(&req.run_id)?;
         if req.after_sequence < 0 {
@@ -137,7 +144,7 @@ impl IngestionApi {
         }
         let platform = self.platform.clone();
         let events = async_stream::try_stream! {
-            let exists = platform.db.run(move |conn| store::get(conn, id).map_err(Error::from)).await?;
+            let exists = platform.db.run(move |conn| store::get_in_reach(conn, id, reach).map_err(Error::from)).await?;
             if exists.is_none() {
                 Err(Error::NotFound { kind: "run", id: id.to_string() })?;
             }
@@ -154,12 +161,13 @@ impl IngestionApi {
     pub(crate) async fn get_sync_run(
         &self,
         req: GetSyncRunRequest,
+        reach: Reach,
     ) -> Result<GetSyncRunResponse, Error> {
         let id = run_id(&req.run_id)?;
         let row = self
             .platform
             .db
-            .run(move |conn| store::get(conn, id).map_err(Error::from))
+            .run(move |conn| store::get_in_reach(conn, id, reach).map_err(Error::from))
             .await?;
         let row = row.ok_or(Error::NotFound {
             kind: "run",
@@ -173,6 +181,7 @@ impl IngestionApi {
     pub(crate) async fn check_freshness(
         &self,
         req: CheckFreshnessRequest,
+        reach: Reach,
     ) -> Result<CheckFreshnessResponse, Error> {
         let mut v = FieldViolations::new();
         let source = source_of(&self.platform, req.source, Unspecified::Linkedin, &mut v);
@@ -187,8 +196,11 @@ impl IngestionApi {
             .platform
             .db
             .run(move |conn| {
+                let Some(account) = accounts::find_in_reach(conn, &name, account_id, reach)? else {
+                    return Ok::<_, Error>((None, None, None));
+                };
                 Ok::<_, Error>((
-                    accounts::find(conn, &name, account_id)?,
+                    Some(account),
                     store::last_success(conn, &name, account_id)?,
                     store::running(conn, &name, account_id, false)?,
                 ))

@@ -5,6 +5,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Date, Nullable, Text, Timestamptz};
 
+use adsync_server::{Reach, WorkspaceId};
+
 use super::model::SourceName;
 
 /// A syncable account with its last successful sync.
@@ -33,9 +35,17 @@ pub(crate) struct AccountRow {
     /// The hash of what the last committed sync read, for sources that keep one.
     #[diesel(sql_type = Nullable<Text>)]
     pub(crate) content_hash: Option<String>,
+    /// The workspace that owns the account and everything synced from it.
+    #[diesel(sql_type = BigInt)]
+    pub(crate) workspace_id: i64,
 }
 
 impl AccountRow {
+    /// Whether a caller of `reach` may see the account.
+    pub(crate) fn seen_from(&self, reach: Reach) -> bool {
+        WorkspaceId::new(self.workspace_id).is_some_and(|w| reach.sees(w))
+    }
+
     /// The account's calendar day at `now`, in its time zone (UTC if the stored zone is
     /// unknown to this build).
     pub(crate) fn today(&self, now: DateTime<Utc>) -> NaiveDate {
@@ -49,8 +59,8 @@ impl AccountRow {
 const SELECT: &str = "SELECT a.account_id, a.connection_id, a.name, a.status, \
      (SELECT max(r.finished_at) FROM sync_runs r WHERE r.source = a.source AND r.account_id = a.account_id \
       AND r.status IN ('success', 'partial')) AS last_success_at, \
-     a.metrics_synced_through AS synced_through, a.time_zone, a.upstream_version, a.content_hash \
-     FROM sync_accounts a";
+     a.metrics_synced_through AS synced_through, a.time_zone, a.upstream_version, a.content_hash, \
+     a.workspace_id FROM sync_accounts a";
 
 /// An account as a source's discovery found it.
 #[derive(Debug, Clone)]
@@ -62,20 +72,32 @@ pub(crate) struct Discovered {
     pub(crate) time_zone: chrono_tz::Tz,
 }
 
-/// Records (or updates) an account of `source` discovered through `connection_id`.
+/// What recording a discovered account did.
+#[derive(Debug)]
+pub(crate) enum Recorded {
+    /// The account is the workspace's (new, or already its own): as stored now.
+    Owned(AccountRow),
+    /// The account belongs to another workspace, and stays there unchanged: a
+    /// connection of one workspace never claims another's account silently.
+    OwnedElsewhere,
+}
+
+/// Records (or updates) an account of `source` discovered through `connection_id`, a
+/// connection of `workspace`.
 pub(crate) fn upsert(
     conn: &mut PgConnection,
     source: &SourceName,
     connection_id: &str,
+    workspace: WorkspaceId,
     account: &Discovered,
     now: DateTime<Utc>,
-) -> QueryResult<AccountRow> {
+) -> QueryResult<Recorded> {
     diesel::sql_query(
-        "INSERT INTO sync_accounts (source, account_id, connection_id, name, status, time_zone, discovered_at, updated_at, next_scheduled_at) \
-         VALUES ($1, $2, $3, $4, $5, $7, $6, $6, $6) \
+        "INSERT INTO sync_accounts (source, account_id, connection_id, name, status, time_zone, discovered_at, updated_at, next_scheduled_at, workspace_id) \
+         VALUES ($1, $2, $3, $4, $5, $7, $6, $6, $6, $8) \
          ON CONFLICT (source, account_id) DO UPDATE SET connection_id = EXCLUDED.connection_id, \
          name = EXCLUDED.name, status = EXCLUDED.status, time_zone = EXCLUDED.time_zone, \
-         updated_at = EXCLUDED.updated_at",
+         updated_at = EXCLUDED.updated_at WHERE sync_accounts.workspace_id = EXCLUDED.workspace_id",
     )
     .bind::<Text, _>(source)
     .bind::<BigInt, _>(account.account_id)
@@ -84,8 +106,24 @@ pub(crate) fn upsert(
     .bind::<Text, _>(crate::store::sync_errors::pg_text(&account.status))
     .bind::<Timestamptz, _>(now)
     .bind::<Text, _>(account.time_zone.name())
+    .bind::<BigInt, _>(workspace.get())
     .execute(conn)?;
-    find(conn, source, account.account_id).map(|row| row.expect("just upserted"))
+    let row = find(conn, source, account.account_id)?.expect("just upserted");
+    Ok(if row.workspace_id == workspace.get() {
+        Recorded::Owned(row)
+    } else {
+        Recorded::OwnedElsewhere
+    })
+}
+
+/// The account, if a caller of `reach` may see it.
+pub(crate) fn find_in_reach(
+    conn: &mut PgConnection,
+    source: &SourceName,
+    account_id: i64,
+    reach: Reach,
+) -> QueryResult<Option<AccountRow>> {
+    Ok(find(conn, source, account_id)?.filter(|a| a.seen_from(reach)))
 }
 
 pub(crate) fn find(

@@ -7,6 +7,8 @@ use diesel::prelude::*;
 use diesel::query_builder::{BoxedSqlQuery, SqlQuery};
 use diesel::sql_types::{Array, BigInt, Bytea, Nullable, Text, Uuid as SqlUuid};
 
+use adsync_server::WorkspaceId;
+
 use super::model::SourceName;
 
 /// Serialises event inserts across the cluster (ids commit in id order).
@@ -118,16 +120,21 @@ pub(crate) struct FeedEvent {
 pub(crate) fn feed(
     conn: &mut PgConnection,
     after_id: i64,
+    workspace: Option<WorkspaceId>,
     source: Option<&SourceName>,
     accounts: &[i64],
 ) -> QueryResult<Vec<FeedEvent>> {
     diesel::sql_query(
-        "SELECT id, payload FROM sync_events WHERE id > $1 AND ($2::text IS NULL OR source = $2) \
-         AND (cardinality($3::bigint[]) = 0 OR account_id = ANY($3)) ORDER BY id LIMIT 500",
+        "SELECT id, payload FROM sync_events e WHERE id > $1 AND ($2::text IS NULL OR source = $2) \
+         AND (cardinality($3::bigint[]) = 0 OR account_id = ANY($3)) \
+         AND ($4::bigint IS NULL OR EXISTS (SELECT 1 FROM sync_accounts a \
+              WHERE a.source = e.source AND a.account_id = e.account_id AND a.workspace_id = $4)) \
+         ORDER BY id LIMIT 500",
     )
     .bind::<BigInt, _>(after_id)
     .bind::<Nullable<Text>, _>(source)
     .bind::<Array<BigInt>, _>(accounts)
+    .bind::<Nullable<BigInt>, _>(workspace.map(WorkspaceId::get))
     .load(conn)
 }
 

@@ -25,7 +25,8 @@ pub(crate) enum Decision {
     Run(AccountRow),
 }
 
-/// Decides whether `req` runs; NOT_FOUND when the source does not know the account.
+/// Decides whether `req` runs; NOT_FOUND when the source does not know the account, or
+/// it is another workspace's.
 pub(crate) async fn check(platform: &Arc<Platform>, req: &SyncRequest) -> Result<Decision, Error> {
     let gated = req.trigger == Trigger::Scheduled && !req.force;
     let source = req.source.name();
@@ -46,10 +47,11 @@ pub(crate) async fn check(platform: &Arc<Platform>, req: &SyncRequest) -> Result
     let writer = platform.clone();
     let lookup = source.clone();
     let ttl_skip = skip.clone();
+    let reach = req.reach;
     let decision = platform
         .db
         .run(move |conn| {
-            let Some(account) = accounts::find(conn, &lookup, account_id)? else {
+            let Some(account) = accounts::find_in_reach(conn, &lookup, account_id, reach)? else {
                 return Ok(None);
             };
             let fresh = account.last_success_at.filter(|f| gated && now - *f < ttl);

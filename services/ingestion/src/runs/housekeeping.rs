@@ -113,6 +113,7 @@ pub(crate) async fn schedule_due(
             continue;
         };
         let request = SyncRequest {
+            reach: adsync_server::Reach::Platform,
             source: found.clone(),
             account_id: *account_id,
             trigger: Trigger::Scheduled,

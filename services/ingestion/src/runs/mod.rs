@@ -123,6 +123,8 @@ impl Platform {
 pub(crate) struct SyncRequest {
     pub(crate) source: Arc<dyn Source>,
     pub(crate) account_id: i64,
+    /// Who asks: an account the caller cannot see is NOT_FOUND.
+    pub(crate) reach: adsync_server::Reach,
     pub(crate) trigger: Trigger,
     pub(crate) force: bool,
     pub(crate) range: Option<(NaiveDate, NaiveDate)>,

@@ -6,6 +6,8 @@ use diesel::sql_types::{
     Array, BigInt, Bool, Date, Integer, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid,
 };
 
+use adsync_server::{Reach, WorkspaceId};
+
 use super::events::{self, NewEvent};
 use super::model::{Outcome, RunCounts, RunRow, RunStatus, SourceName, Trigger};
 
@@ -126,6 +128,26 @@ pub(crate) fn finish(
     .optional()
 }
 
+/// The run, if a caller of `reach` may see it (it is a run of the caller's workspace).
+pub(crate) fn get_in_reach(
+    conn: &mut PgConnection,
+    id: uuid::Uuid,
+    reach: Reach,
+) -> QueryResult<Option<RunRow>> {
+    diesel::sql_query(format!(
+        "SELECT {COLUMNS} FROM sync_runs WHERE id = $1 AND {IN_WORKSPACE}"
+    ))
+    .bind::<SqlUuid, _>(id)
+    .bind::<Nullable<BigInt>, _>(reach.workspace().map(WorkspaceId::get))
+    .get_result(conn)
+    .optional()
+}
+
+/// A condition on a `sync_runs` row: its account belongs to workspace `$2` (any when
+/// NULL).
+const IN_WORKSPACE: &str = "($2::bigint IS NULL OR EXISTS (SELECT 1 FROM sync_accounts a \
+     WHERE a.source = sync_runs.source AND a.account_id = sync_runs.account_id AND a.workspace_id = $2))";
+
 pub(crate) fn get(conn: &mut PgConnection, id: uuid::Uuid) -> QueryResult<Option<RunRow>> {
     diesel::sql_query(format!("SELECT {COLUMNS} FROM sync_runs WHERE id = $1"))
         .bind::<SqlUuid, _>(id)
@@ -178,6 +200,8 @@ pub(crate) fn last_success(
 /// What [`list`] returns.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct RunFilter {
+    /// Only runs of this workspace's accounts.
+    pub(crate) workspace: Option<WorkspaceId>,
     pub(crate) source: Option<SourceName>,
     pub(crate) account_id: Option<i64>,
     pub(crate) statuses: Vec<RunStatus>,
@@ -196,7 +220,10 @@ pub(crate) fn list(
         "SELECT {COLUMNS} FROM sync_runs WHERE ($1::timestamptz IS NULL OR (created_at, id) < ($1, $2)) \
          AND ($3::text IS NULL OR source = $3) AND ($4::bigint IS NULL OR account_id = $4) \
          AND (cardinality($5::text[]) = 0 OR status = ANY($5)) \
-         AND ($6::text IS NULL OR trigger = $6) ORDER BY created_at DESC, id DESC LIMIT $7"
+         AND ($6::text IS NULL OR trigger = $6) \
+         AND ($8::bigint IS NULL OR EXISTS (SELECT 1 FROM sync_accounts a WHERE a.source = sync_runs.source \
+              AND a.account_id = sync_runs.account_id AND a.workspace_id = $8)) \
+         ORDER BY created_at DESC, id DESC LIMIT $7"
     ))
     .bind::<Nullable<Timestamptz>, _>(after.map(|a| a.0))
     .bind::<SqlUuid, _>(after.map_or(uuid::Uuid::nil(), |a| a.1))
@@ -205,5 +232,6 @@ pub(crate) fn list(
     .bind::<Array<Text>, _>(statuses)
     .bind::<Nullable<Text>, _>(filter.trigger)
     .bind::<BigInt, _>(limit)
+    .bind::<Nullable<BigInt>, _>(filter.workspace.map(WorkspaceId::get))
     .load(conn)
 }

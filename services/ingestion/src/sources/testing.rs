@@ -301,6 +301,7 @@ mod tests {
         runs::start(
             platform,
             SyncRequest {
+                reach: adsync_server::Reach::Platform,
                 source,
                 account_id: 7,
                 trigger: Trigger::OnDemand,
@@ -317,8 +318,8 @@ mod tests {
         let db = TestDatabase::migrated(&[&adsync_warehouse::MIGRATIONS]);
         db.connect()
             .batch_execute(&format!(
-                "{CREATE_TABLE}; INSERT INTO sync_accounts (source, account_id, connection_id, name, status) \
-                 VALUES ('testing', 7, 'conn-test', 'Test', 'ACTIVE')"
+                "{CREATE_TABLE}; INSERT INTO sync_accounts (source, account_id, connection_id, name, status, workspace_id) \
+                 VALUES ('testing', 7, 'conn-test', 'Test', 'ACTIVE', 1)"
             ))
             .expect("arrange");
         // The upstream outlives both processes.
@@ -435,8 +436,8 @@ mod tests {
         let db = TestDatabase::migrated(&[&adsync_warehouse::MIGRATIONS]);
         db.connect()
             .batch_execute(&format!(
-                "{CREATE_TABLE}; INSERT INTO sync_accounts (source, account_id, connection_id, name, status) \
-                 VALUES ('testing', 7, 'conn-test', 'Test', 'ACTIVE')"
+                "{CREATE_TABLE}; INSERT INTO sync_accounts (source, account_id, connection_id, name, status, workspace_id) \
+                 VALUES ('testing', 7, 'conn-test', 'Test', 'ACTIVE', 1)"
             ))
             .expect("arrange");
         let fake = Arc::new(FakeReports::default());

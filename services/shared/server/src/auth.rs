@@ -96,6 +96,16 @@ const ALL_SCOPES: [Scope; 7] = [
     Scope::UpstreamTokens,
 ];
 
+/// What the caller the auth layer let in may see. PERMISSION_DENIED when there is no
+/// caller (the layer always puts one in: this fails closed, never open).
+pub fn caller_reach<T>(request: &tonic::Request<T>) -> Result<Reach, Status> {
+    request
+        .extensions()
+        .get::<Identity>()
+        .map(Identity::reach)
+        .ok_or_else(|| Status::permission_denied("no authenticated caller"))
+}
+
 /// Whether holding `held` grants `wanted` too. `admin` grants everything but
 /// `upstream:tokens` (upstream secrets go to the ingestion service alone);
 /// `workspace:admin` grants the workspace's syncs and reports.
@@ -433,10 +443,18 @@ impl Authenticator for RemoteAuthenticator {
     }
 }
 
-/// Lets in platform tokens and the default workspace's, and refuses other workspaces'
-/// tokens: ingestion and reporting do not yet filter their answers by workspace, so a
-/// token of another workspace would see the default workspace's data. (Auth itself
-/// scopes every answer by workspace.)
+/// How a service answers workspace tokens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tenancy {
+    /// Every answer is filtered by the caller's workspace: any token may call.
+    Scoped,
+    /// The service does not filter by workspace yet: platform tokens and the default
+    /// workspace's are served, other workspaces' refused (they would see the default
+    /// workspace's data).
+    DefaultWorkspaceOnly,
+}
+
+/// The authenticator of [`Tenancy::DefaultWorkspaceOnly`].
 struct DefaultWorkspaceOnly(RemoteAuthenticator);
 
 impl Authenticator for DefaultWorkspaceOnly {
@@ -506,20 +524,27 @@ impl RemoteAuthArgs {
         Ok(endpoint.connect_lazy())
     }
 
-    /// The auth layer for a service whose RPCs accept `methods`.
-    pub fn layer(&self, methods: MethodScopes, tls: &crate::TlsArgs) -> Result<AuthLayer, String> {
+    /// The auth layer for a service whose RPCs accept `methods`, answering workspace
+    /// tokens as `tenancy` says.
+    pub fn layer(
+        &self,
+        methods: MethodScopes,
+        tls: &crate::TlsArgs,
+        tenancy: Tenancy,
+    ) -> Result<AuthLayer, String> {
         if self.auth_cache_secs > MAX_AUTH_CACHE_SECS {
             return Err(format!(
                 "--auth-cache-secs {} is over {MAX_AUTH_CACHE_SECS}: a revoked token would be trusted that long",
                 self.auth_cache_secs
             ));
         }
-        let authenticator = DefaultWorkspaceOnly(RemoteAuthenticator::new(
-            self.channel(tls)?,
-            self.service_token.clone(),
-        ));
+        let remote = RemoteAuthenticator::new(self.channel(tls)?, self.service_token.clone());
+        let authenticator: Arc<dyn Authenticator> = match tenancy {
+            Tenancy::Scoped => Arc::new(remote),
+            Tenancy::DefaultWorkspaceOnly => Arc::new(DefaultWorkspaceOnly(remote)),
+        };
         Ok(AuthLayer::new(
-            Arc::new(authenticator),
+            authenticator,
             methods,
             Duration::from_secs(self.auth_cache_secs),
         ))
@@ -640,7 +665,7 @@ mod tests {
             auth_cache_secs: MAX_AUTH_CACHE_SECS + 1,
         };
         assert!(
-            args.layer(&[], &crate::TlsArgs::default())
+            args.layer(&[], &crate::TlsArgs::default(), Tenancy::Scoped)
                 .unwrap_err()
                 .contains("--auth-cache-secs")
         );

@@ -23,8 +23,8 @@ mod workspace;
 
 pub use args::{LogFormat, ServerArgs, parse_flags};
 pub use auth::{
-    AuthLayer, Authenticator, Identity, MethodScopes, RemoteAuthArgs, RemoteAuthenticator,
-    methods_missing_from,
+    AuthLayer, Authenticator, Identity, MethodScopes, RemoteAuthArgs, RemoteAuthenticator, Tenancy,
+    caller_reach, methods_missing_from,
 };
 pub use clock::Clock;
 pub use deadline::{CallLimits, DeadlineLayer};

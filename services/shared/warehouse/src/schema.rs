@@ -24,6 +24,7 @@ diesel::table! {
         time_zone -> Text,
         upstream_version -> Nullable<Text>,
         content_hash -> Nullable<Text>,
+        workspace_id -> Int8,
     }
 }
 

@@ -51,6 +51,7 @@ pub mod supplier_feed {
             created_at -> Timestamptz,
             updated_at -> Timestamptz,
             date_format -> Text,
+            workspace_id -> Int8,
         }
     }
 

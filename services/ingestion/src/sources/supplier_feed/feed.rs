@@ -6,7 +6,7 @@ use adsync_proto::ingestion::{
     ColumnChoice, GoogleSheetLocation, SupplierFeed, SupplierField, UploadedFileLocation,
     supplier_feed,
 };
-use adsync_server::{FieldViolations, timestamp};
+use adsync_server::{FieldViolations, WorkspaceId, timestamp};
 use adsync_warehouse::schema::supplier_feed::suppliers;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -50,6 +50,8 @@ pub(crate) struct FeedConfig {
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Feed {
     pub(crate) id: i64,
+    /// The workspace that owns the supplier and everything synced from it.
+    pub(crate) workspace_id: i64,
     pub(crate) config: FeedConfig,
     pub(crate) config_version: i32,
     pub(crate) created_at: DateTime<Utc>,
@@ -319,6 +321,7 @@ impl Feed {
     pub(crate) fn to_proto(&self) -> SupplierFeed {
         SupplierFeed {
             supplier_id: self.id,
+            workspace_id: self.workspace_id,
             config_version: self.config_version,
             create_time: Some(timestamp(self.created_at)),
             update_time: Some(timestamp(self.updated_at)),
@@ -340,6 +343,7 @@ impl Feed {
 #[diesel(table_name = suppliers)]
 struct Stored {
     id: i64,
+    workspace_id: i64,
     name: String,
     kind: String,
     connection_id: Option<String>,
@@ -383,6 +387,7 @@ impl Stored {
             .collect();
         Feed {
             id: self.id,
+            workspace_id: self.workspace_id,
             config: FeedConfig {
                 supplier: self.name,
                 location,
@@ -477,19 +482,21 @@ fn row(c: &FeedConfig) -> Row<'_> {
     }
 }
 
-/// Stores a new feed; `None` when its supplier name is taken.
+/// Stores a new feed of `workspace`; `None` when its supplier name is taken there.
 pub(crate) fn insert(
     conn: &mut PgConnection,
     config: &FeedConfig,
+    workspace: WorkspaceId,
     now: DateTime<Utc>,
 ) -> QueryResult<Option<Feed>> {
     let stored = diesel::insert_into(suppliers::table)
         .values((
             row(config),
+            suppliers::workspace_id.eq(workspace.get()),
             suppliers::created_at.eq(now),
             suppliers::updated_at.eq(now),
         ))
-        .on_conflict(suppliers::name)
+        .on_conflict((suppliers::workspace_id, suppliers::name))
         .do_nothing()
         .returning(Stored::as_returning())
         .get_result(conn)
@@ -531,14 +538,19 @@ pub(crate) fn find(conn: &mut PgConnection, id: i64) -> QueryResult<Option<Feed>
         .map(Stored::feed))
 }
 
-pub(crate) fn list(conn: &mut PgConnection) -> QueryResult<Vec<Feed>> {
-    Ok(suppliers::table
+/// Every feed, or `workspace`'s, by name.
+pub(crate) fn list(
+    conn: &mut PgConnection,
+    workspace: Option<WorkspaceId>,
+) -> QueryResult<Vec<Feed>> {
+    let mut query = suppliers::table
         .select(Stored::as_select())
-        .order(suppliers::name)
-        .load(conn)?
-        .into_iter()
-        .map(Stored::feed)
-        .collect())
+        .order((suppliers::name, suppliers::id))
+        .into_boxed();
+    if let Some(w) = workspace {
+        query = query.filter(suppliers::workspace_id.eq(w.get()));
+    }
+    Ok(query.load(conn)?.into_iter().map(Stored::feed).collect())
 }
 
 #[cfg(test)]
