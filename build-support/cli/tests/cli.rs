@@ -498,16 +498,23 @@ async fn a_workspace_admin_issues_tokens_and_connects_only_within_its_workspace(
     );
     assert_eq!(only_acme.lines().skip(2).count(), 1, "{only_acme}");
 
-    // Ingestion answers from the workspace: acme's accounts are those its connection
-    // found, and it has no runs yet. Until it filters by workspace, reporting refuses
-    // other workspaces' tokens rather than show them the default workspace's data.
+    // Ingestion and reporting answer from the workspace: acme's accounts are those its
+    // connection found; it has no runs and no synced data yet.
     let accounts = stdout(&run(adsync(&stack, &acme_admin, &["accounts"])).await);
     assert!(accounts.contains(&ACCOUNT.to_string()), "{accounts}");
     let runs = stdout(&run(adsync(&stack, &acme_admin, &["runs"])).await);
     assert_eq!(runs.lines().skip(2).count(), 0, "{runs}");
+    stdout(&run(adsync(&stack, &reader, &["report", "status"])).await);
     assert_eq!(
-        code(run(adsync(&stack, &reader, &["report", "status"])).await),
-        7
+        code(
+            run(adsync(
+                &stack,
+                &reader,
+                &["report", "summary", "--account", "510000001"]
+            ))
+            .await
+        ),
+        5
     );
 }
 

@@ -42,9 +42,28 @@ pub struct Config {
     /// The time source; tests move it forward.
     #[arg(skip)]
     pub clock: Clock,
+
+    /// Test builds only: reports skip their own workspace filters (row-level security
+    /// still applies). See [`Config::without_workspace_filters`].
+    #[cfg(feature = "test-without-workspace-filters")]
+    #[arg(skip)]
+    pub without_workspace_filters: bool,
 }
 
 impl Config {
+    /// Whether reports skip their own workspace filters: only ever in a test build that
+    /// asks for it, to show the row-level security backstop at work.
+    pub(crate) fn workspace_filters_off(&self) -> bool {
+        #[cfg(feature = "test-without-workspace-filters")]
+        {
+            self.without_workspace_filters
+        }
+        #[cfg(not(feature = "test-without-workspace-filters"))]
+        {
+            false
+        }
+    }
+
     /// The statement timeout of the read pool: the database flag's if set, else the
     /// reporting default.
     pub(crate) fn statement_timeout(&self) -> Option<std::time::Duration> {

@@ -9,6 +9,7 @@ mod error;
 mod explain;
 mod request;
 mod rpc;
+mod scope;
 mod service;
 mod values;
 
@@ -33,6 +34,9 @@ pub async fn serve(
     let applied = migrator
         .run(|conn| run_migrations(conn, &[&adsync_warehouse::MIGRATIONS]))
         .await?;
+    // Workspace callers' reads take the row-security role: refuse to start without it
+    // rather than fail every such call.
+    migrator.run(scope::check_workspace_reader).await?;
     drop(migrator);
     tracing::info!(migrations.applied = applied.len(), "database ready");
 
@@ -52,6 +56,7 @@ pub async fn serve(
         freshness_ttl_minutes: i64::try_from(config.freshness_ttl_minutes)
             .map_err(|_| Error::Config("--freshness-ttl-minutes is too large".to_owned()))?,
         clock: config.clock.clone(),
+        workspace_filters_off: config.workspace_filters_off(),
     };
     let routes = Routes::new(
         adsync_proto::reporting::reporting_service_server::ReportingServiceServer::new(api),
@@ -61,8 +66,7 @@ pub async fn serve(
         .layer(
             service::METHOD_SCOPES,
             &config.tls,
-            // Reporting's queries do not filter by workspace yet.
-            adsync_server::Tenancy::DefaultWorkspaceOnly,
+            adsync_server::Tenancy::Scoped,
         )
         .map_err(Error::Config)?;
     adsync_server::serve(

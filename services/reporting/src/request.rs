@@ -2,7 +2,7 @@
 //! tokens, and name filters. Each check adds to the request's [`FieldViolations`] so a
 //! caller learns every bad field at once.
 
-use adsync_server::{FieldViolations, decode_page_token, encode_page_token};
+use adsync_server::{FieldViolations, Reach, decode_page_token, encode_page_token};
 use chrono::{Datelike, Days, Months, NaiveDate};
 
 /// AIP-158 page sizes of the list RPCs: 0 means the default; above the maximum is refused.
@@ -160,15 +160,18 @@ pub(crate) struct IdPage {
 
 impl IdPage {
     /// Reads `page_size` and `page_token` of a request to `rpc` whose filters are
-    /// `fingerprint`: a token issued for another RPC or other filters is refused.
+    /// `fingerprint`, from a caller of `reach`: a token issued for another RPC, other
+    /// filters or another workspace is refused.
     pub(crate) fn parse(
         rpc: &'static str,
+        reach: Reach,
         fingerprint: String,
         page_size: i32,
         page_token: &str,
         v: &mut FieldViolations,
     ) -> IdPage {
         let size = self::page_size(page_size, v);
+        let fingerprint = format!("{fingerprint}|{}", reach.fingerprint());
         let after = if page_token.is_empty() {
             0
         } else {

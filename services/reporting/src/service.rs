@@ -4,7 +4,7 @@ use adsync_db::Db;
 use adsync_proto::auth::Scope;
 use adsync_proto::reporting::reporting_service_server::ReportingService;
 use adsync_proto::reporting::*;
-use adsync_server::{Clock, MethodScopes};
+use adsync_server::{Clock, MethodScopes, caller_reach};
 use tonic::{Request, Response, Status};
 
 /// The scopes each RPC accepts (`admin` is accepted everywhere).
@@ -110,6 +110,9 @@ pub(crate) struct ReportingApi {
     pub(crate) max_range_days: u32,
     pub(crate) freshness_ttl_minutes: i64,
     pub(crate) clock: Clock,
+    /// Test builds only: reports skip their own workspace filter, leaving row-level
+    /// security alone to keep workspaces apart (what a test of that backstop needs).
+    pub(crate) workspace_filters_off: bool,
 }
 
 #[tonic::async_trait]
@@ -118,184 +121,207 @@ impl ReportingService for ReportingApi {
         &self,
         request: Request<ListAccountsRequest>,
     ) -> Result<Response<ListAccountsResponse>, Status> {
+        let reach = caller_reach(&request)?;
         Ok(Response::new(
-            ReportingApi::list_accounts(self, request.into_inner()).await?,
+            ReportingApi::list_accounts(self, request.into_inner(), reach).await?,
         ))
     }
     async fn list_campaigns(
         &self,
         request: Request<ListCampaignsRequest>,
     ) -> Result<Response<ListCampaignsResponse>, Status> {
+        let reach = caller_reach(&request)?;
         Ok(Response::new(
-            ReportingApi::list_campaigns(self, request.into_inner()).await?,
+            ReportingApi::list_campaigns(self, request.into_inner(), reach).await?,
         ))
     }
     async fn list_creatives(
         &self,
         request: Request<ListCreativesRequest>,
     ) -> Result<Response<ListCreativesResponse>, Status> {
+        let reach = caller_reach(&request)?;
         Ok(Response::new(
-            ReportingApi::list_creatives(self, request.into_inner()).await?,
+            ReportingApi::list_creatives(self, request.into_inner(), reach).await?,
         ))
     }
     async fn get_campaign_metrics(
         &self,
         request: Request<GetCampaignMetricsRequest>,
     ) -> Result<Response<GetCampaignMetricsResponse>, Status> {
+        let reach = caller_reach(&request)?;
         Ok(Response::new(
-            ReportingApi::get_campaign_metrics(self, request.into_inner()).await?,
+            ReportingApi::get_campaign_metrics(self, request.into_inner(), reach).await?,
         ))
     }
     async fn get_creative_metrics(
         &self,
         request: Request<GetCreativeMetricsRequest>,
     ) -> Result<Response<GetCreativeMetricsResponse>, Status> {
+        let reach = caller_reach(&request)?;
         Ok(Response::new(
-            ReportingApi::get_creative_metrics(self, request.into_inner()).await?,
+            ReportingApi::get_creative_metrics(self, request.into_inner(), reach).await?,
         ))
     }
     async fn get_account_summary(
         &self,
         request: Request<GetAccountSummaryRequest>,
     ) -> Result<Response<GetAccountSummaryResponse>, Status> {
+        let reach = caller_reach(&request)?;
         Ok(Response::new(
-            ReportingApi::get_account_summary(self, request.into_inner()).await?,
+            ReportingApi::get_account_summary(self, request.into_inner(), reach).await?,
         ))
     }
     async fn get_demographics(
         &self,
         request: Request<GetDemographicsRequest>,
     ) -> Result<Response<GetDemographicsResponse>, Status> {
+        let reach = caller_reach(&request)?;
         Ok(Response::new(
-            ReportingApi::get_demographics(self, request.into_inner()).await?,
+            ReportingApi::get_demographics(self, request.into_inner(), reach).await?,
         ))
     }
     async fn audit_campaigns(
         &self,
         request: Request<AuditCampaignsRequest>,
     ) -> Result<Response<AuditCampaignsResponse>, Status> {
+        let reach = caller_reach(&request)?;
         Ok(Response::new(
-            ReportingApi::audit_campaigns(self, request.into_inner()).await?,
+            ReportingApi::audit_campaigns(self, request.into_inner(), reach).await?,
         ))
     }
     async fn get_sync_status(
         &self,
         request: Request<GetSyncStatusRequest>,
     ) -> Result<Response<GetSyncStatusResponse>, Status> {
+        let reach = caller_reach(&request)?;
         Ok(Response::new(
-            ReportingApi::get_sync_status(self, request.into_inner()).await?,
+            ReportingApi::get_sync_status(self, request.into_inner(), reach).await?,
         ))
     }
     async fn list_amazon_profiles(
         &self,
         request: Request<ListAmazonProfilesRequest>,
     ) -> Result<Response<ListAmazonProfilesResponse>, Status> {
+        let reach = caller_reach(&request)?;
         Ok(Response::new(
-            ReportingApi::list_amazon_profiles(self, request.into_inner()).await?,
+            ReportingApi::list_amazon_profiles(self, request.into_inner(), reach).await?,
         ))
     }
     async fn list_amazon_campaigns(
         &self,
         request: Request<ListAmazonCampaignsRequest>,
     ) -> Result<Response<ListAmazonCampaignsResponse>, Status> {
+        let reach = caller_reach(&request)?;
         Ok(Response::new(
-            ReportingApi::list_amazon_campaigns(self, request.into_inner()).await?,
+            ReportingApi::list_amazon_campaigns(self, request.into_inner(), reach).await?,
         ))
     }
     async fn list_amazon_ad_groups(
         &self,
         request: Request<ListAmazonAdGroupsRequest>,
     ) -> Result<Response<ListAmazonAdGroupsResponse>, Status> {
+        let reach = caller_reach(&request)?;
         Ok(Response::new(
-            ReportingApi::list_amazon_ad_groups(self, request.into_inner()).await?,
+            ReportingApi::list_amazon_ad_groups(self, request.into_inner(), reach).await?,
         ))
     }
     async fn list_amazon_targetings(
         &self,
         request: Request<ListAmazonTargetingsRequest>,
     ) -> Result<Response<ListAmazonTargetingsResponse>, Status> {
+        let reach = caller_reach(&request)?;
         Ok(Response::new(
-            ReportingApi::list_amazon_targetings(self, request.into_inner()).await?,
+            ReportingApi::list_amazon_targetings(self, request.into_inner(), reach).await?,
         ))
     }
     async fn get_amazon_metrics(
         &self,
         request: Request<GetAmazonMetricsRequest>,
     ) -> Result<Response<GetAmazonMetricsResponse>, Status> {
+        let reach = caller_reach(&request)?;
         Ok(Response::new(
-            ReportingApi::get_amazon_metrics(self, request.into_inner()).await?,
+            ReportingApi::get_amazon_metrics(self, request.into_inner(), reach).await?,
         ))
     }
     async fn list_amazon_search_terms(
         &self,
         request: Request<ListAmazonSearchTermsRequest>,
     ) -> Result<Response<ListAmazonSearchTermsResponse>, Status> {
+        let reach = caller_reach(&request)?;
         Ok(Response::new(
-            ReportingApi::list_amazon_search_terms(self, request.into_inner()).await?,
+            ReportingApi::list_amazon_search_terms(self, request.into_inner(), reach).await?,
         ))
     }
     async fn audit_amazon_waste(
         &self,
         request: Request<AuditAmazonWasteRequest>,
     ) -> Result<Response<AuditAmazonWasteResponse>, Status> {
+        let reach = caller_reach(&request)?;
         Ok(Response::new(
-            ReportingApi::audit_amazon_waste(self, request.into_inner()).await?,
+            ReportingApi::audit_amazon_waste(self, request.into_inner(), reach).await?,
         ))
     }
     async fn audit_amazon_harvest(
         &self,
         request: Request<AuditAmazonHarvestRequest>,
     ) -> Result<Response<AuditAmazonHarvestResponse>, Status> {
+        let reach = caller_reach(&request)?;
         Ok(Response::new(
-            ReportingApi::audit_amazon_harvest(self, request.into_inner()).await?,
+            ReportingApi::audit_amazon_harvest(self, request.into_inner(), reach).await?,
         ))
     }
     async fn get_daily_spend(
         &self,
         request: Request<GetDailySpendRequest>,
     ) -> Result<Response<GetDailySpendResponse>, Status> {
+        let reach = caller_reach(&request)?;
         Ok(Response::new(
-            ReportingApi::get_daily_spend(self, request.into_inner()).await?,
+            ReportingApi::get_daily_spend(self, request.into_inner(), reach).await?,
         ))
     }
     async fn list_suppliers(
         &self,
         request: Request<ListSuppliersRequest>,
     ) -> Result<Response<ListSuppliersResponse>, Status> {
+        let reach = caller_reach(&request)?;
         Ok(Response::new(
-            ReportingApi::list_suppliers(self, request.into_inner()).await?,
+            ReportingApi::list_suppliers(self, request.into_inner(), reach).await?,
         ))
     }
     async fn list_supplier_items(
         &self,
         request: Request<ListSupplierItemsRequest>,
     ) -> Result<Response<ListSupplierItemsResponse>, Status> {
+        let reach = caller_reach(&request)?;
         Ok(Response::new(
-            ReportingApi::list_supplier_items(self, request.into_inner()).await?,
+            ReportingApi::list_supplier_items(self, request.into_inner(), reach).await?,
         ))
     }
     async fn get_item_price_history(
         &self,
         request: Request<GetItemPriceHistoryRequest>,
     ) -> Result<Response<GetItemPriceHistoryResponse>, Status> {
+        let reach = caller_reach(&request)?;
         Ok(Response::new(
-            ReportingApi::get_item_price_history(self, request.into_inner()).await?,
+            ReportingApi::get_item_price_history(self, request.into_inner(), reach).await?,
         ))
     }
     async fn list_price_changes(
         &self,
         request: Request<ListPriceChangesRequest>,
     ) -> Result<Response<ListPriceChangesResponse>, Status> {
+        let reach = caller_reach(&request)?;
         Ok(Response::new(
-            ReportingApi::list_price_changes(self, request.into_inner()).await?,
+            ReportingApi::list_price_changes(self, request.into_inner(), reach).await?,
         ))
     }
     async fn list_parsing_errors(
         &self,
         request: Request<ListParsingErrorsRequest>,
     ) -> Result<Response<ListParsingErrorsResponse>, Status> {
+        let reach = caller_reach(&request)?;
         Ok(Response::new(
-            ReportingApi::list_parsing_errors(self, request.into_inner()).await?,
+            ReportingApi::list_parsing_errors(self, request.into_inner(), reach).await?,
         ))
     }
 }

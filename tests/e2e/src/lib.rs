@@ -488,6 +488,30 @@ fn ingestion_flags(
 }
 
 impl Stack {
+    /// Starts one more reporting server on the stack's database (plaintext), its
+    /// configuration changed by `configure` first.
+    pub async fn start_reporting_replica(
+        &self,
+        configure: impl FnOnce(&mut adsync_reporting::Config),
+    ) -> TestServer<adsync_reporting::Error> {
+        let mut config = adsync_reporting::Config {
+            db: db_args(&self.db),
+            auth: remote_auth_args(&self.auth.uri(), &self.reporting_service_token),
+            clock: self.clock.clone(),
+            ..adsync_reporting::Config::from_flags([
+                "--database-url",
+                self.db.url(),
+                "--auth-url",
+                &self.auth.uri(),
+                "--service-token",
+                &self.reporting_service_token,
+            ])
+            .expect("reporting flags")
+        };
+        configure(&mut config);
+        TestServer::start(|l, s| adsync_reporting::serve(config, l, s)).await
+    }
+
     /// Starts one more ingestion replica on the same database (e.g. with
     /// `--schedule-interval-secs 1`), as a second process would.
     pub async fn start_ingestion_replica(

@@ -18,6 +18,17 @@ use adsync_proto::ingestion::{
     SyncStatus, SyncTrigger, TriggerSyncRequest, UploadedFileLocation, WatchSyncRequest,
     preview_supplier_feed_request, supplier_feed,
 };
+use adsync_proto::reporting::reporting_service_client::ReportingServiceClient;
+use adsync_proto::reporting::{
+    AccountRef, AdSource, AmazonLevel, AmazonPeriod, AuditAmazonHarvestRequest,
+    AuditAmazonWasteRequest, AuditCampaignsRequest, DemographicPivot, GetAccountSummaryRequest,
+    GetAmazonMetricsRequest, GetCampaignMetricsRequest, GetCreativeMetricsRequest,
+    GetDailySpendRequest, GetDemographicsRequest, GetItemPriceHistoryRequest, GetSyncStatusRequest,
+    ListAccountsRequest, ListAmazonAdGroupsRequest, ListAmazonCampaignsRequest,
+    ListAmazonProfilesRequest, ListAmazonSearchTermsRequest, ListAmazonTargetingsRequest,
+    ListCampaignsRequest, ListCreativesRequest, ListParsingErrorsRequest, ListPriceChangesRequest,
+    ListSupplierItemsRequest, ListSuppliersRequest,
+};
 use tonic::Code;
 use tonic::transport::Channel;
 
@@ -437,4 +448,574 @@ async fn a_workspace_reaches_none_of_another_workspaces_ingestion() {
         ))
         .await;
     not_found(hidden.unwrap_err());
+}
+
+/// What a workspace's reports could show of it: (LinkedIn campaign, creative and Amazon
+/// campaign ids), as the platform reads them.
+struct Reported {
+    campaigns: Vec<i64>,
+    creatives: Vec<i64>,
+    amazon_campaigns: Vec<i64>,
+}
+
+async fn reported(
+    stack: &Stack,
+    tenant: &Tenant,
+    period: &dyn Fn(i64) -> AmazonPeriod,
+) -> Reported {
+    let mut reporting = ReportingServiceClient::new(stack.reporting.channel());
+    let admin = &stack.admin;
+    let mut out = Reported {
+        campaigns: Vec::new(),
+        creatives: Vec::new(),
+        amazon_campaigns: Vec::new(),
+    };
+    for &(source, account) in &tenant.accounts {
+        if source == Source::Linkedin as i32 {
+            let campaigns = reporting
+                .list_campaigns(bearer(
+                    ListCampaignsRequest {
+                        account_id: account,
+                        page_size: 500,
+                        ..Default::default()
+                    },
+                    admin,
+                ))
+                .await
+                .unwrap()
+                .into_inner()
+                .campaigns;
+            out.campaigns
+                .extend(campaigns.iter().map(|c| c.campaign_id));
+            let creatives = reporting
+                .list_creatives(bearer(
+                    ListCreativesRequest {
+                        account_id: account,
+                        page_size: 500,
+                        ..Default::default()
+                    },
+                    admin,
+                ))
+                .await
+                .unwrap()
+                .into_inner()
+                .creatives;
+            out.creatives
+                .extend(creatives.iter().map(|c| c.creative_id));
+        } else if source == Source::AmazonAds as i32 {
+            let campaigns = reporting
+                .list_amazon_campaigns(bearer(
+                    ListAmazonCampaignsRequest {
+                        period: Some(period(account)),
+                        page_size: 500,
+                        ..Default::default()
+                    },
+                    admin,
+                ))
+                .await;
+            // Profiles discovered but never synced have nothing to report.
+            let campaigns = match campaigns {
+                Ok(listed) => listed.into_inner().campaigns,
+                Err(status) if status.code() == Code::NotFound => Vec::new(),
+                Err(status) => panic!("the platform lists a profile's campaigns: {status:?}"),
+            };
+            out.amazon_campaigns
+                .extend(campaigns.iter().map(|c| c.campaign_id));
+        }
+    }
+    out
+}
+
+/// Every reporting RPC, asked by `viewer` (a token of workspace `seer`) about workspace
+/// `other`'s accounts, entities and suppliers: NOT_FOUND or empty, and no id of `other`
+/// in any answer.
+async fn assert_reports_isolated(
+    reporting: Channel,
+    viewer: &str,
+    seer: &Tenant,
+    other: &Tenant,
+    other_reported: &Reported,
+    period: &dyn Fn(i64) -> AmazonPeriod,
+    (from, to): (String, String),
+) {
+    let mut client = ReportingServiceClient::new(reporting);
+    let not_found = |rpc: &str, result: Result<String, tonic::Status>| match result {
+        Err(status) => assert_eq!(status.code(), Code::NotFound, "{rpc}: {status:?}"),
+        Ok(answer) => panic!("{rpc} answered another workspace's ids: {answer}"),
+    };
+    // Long ids only: a short one could appear in a date or an amount by chance.
+    let mut other_ids: Vec<i64> = other.accounts.iter().map(|(_, a)| *a).collect();
+    other_ids.extend(&other_reported.campaigns);
+    other_ids.extend(&other_reported.creatives);
+    other_ids.extend(&other_reported.amazon_campaigns);
+    other_ids.retain(|id| *id >= 100_000);
+    let clean = |rpc: &str, answer: String| {
+        for id in &other_ids {
+            assert!(
+                !answer.contains(&id.to_string()),
+                "{rpc} shows {id} of another workspace: {answer}"
+            );
+        }
+        answer
+    };
+    let own_linkedin: Vec<i64> = seer
+        .accounts
+        .iter()
+        .filter(|(s, _)| *s == Source::Linkedin as i32)
+        .map(|(_, a)| *a)
+        .collect();
+
+    // Lists: only the viewer's own rows.
+    let accounts = client
+        .list_accounts(bearer(ListAccountsRequest::default(), viewer))
+        .await
+        .unwrap()
+        .into_inner();
+    for a in &accounts.accounts {
+        assert!(own_linkedin.contains(&a.account_id), "ListAccounts: {a:?}");
+    }
+    clean("ListAccounts", format!("{accounts:?}"));
+    let campaigns = client
+        .list_campaigns(bearer(ListCampaignsRequest::default(), viewer))
+        .await
+        .unwrap()
+        .into_inner();
+    clean("ListCampaigns", format!("{campaigns:?}"));
+    let creatives = client
+        .list_creatives(bearer(ListCreativesRequest::default(), viewer))
+        .await
+        .unwrap()
+        .into_inner();
+    clean("ListCreatives", format!("{creatives:?}"));
+    let audit = client
+        .audit_campaigns(bearer(
+            AuditCampaignsRequest {
+                include_clean: true,
+                ..Default::default()
+            },
+            viewer,
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    clean("AuditCampaigns", format!("{audit:?}"));
+    let status = client
+        .get_sync_status(bearer(GetSyncStatusRequest::default(), viewer))
+        .await
+        .unwrap()
+        .into_inner();
+    for a in &status.accounts {
+        let id = a.account.as_ref().map_or(0, |a| a.account_id);
+        assert!(own_linkedin.contains(&id), "GetSyncStatus: {a:?}");
+    }
+    clean("GetSyncStatus", format!("{status:?}"));
+    let profiles = client
+        .list_amazon_profiles(bearer(ListAmazonProfilesRequest::default(), viewer))
+        .await
+        .unwrap()
+        .into_inner();
+    clean("ListAmazonProfiles", format!("{profiles:?}"));
+    let suppliers = client
+        .list_suppliers(bearer(ListSuppliersRequest::default(), viewer))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        suppliers
+            .suppliers
+            .iter()
+            .map(|s| s.supplier_id)
+            .collect::<Vec<_>>(),
+        [seer.supplier_id],
+        "ListSuppliers"
+    );
+    let items = client
+        .list_supplier_items(bearer(
+            ListSupplierItemsRequest {
+                supplier_id: other.supplier_id,
+                ..Default::default()
+            },
+            viewer,
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(items.items.is_empty(), "ListSupplierItems: {items:?}");
+
+    // Another workspace's accounts, entities and suppliers: unknown.
+    for &(source, account) in &other.accounts {
+        if source == Source::Linkedin as i32 {
+            let summary = client
+                .get_account_summary(bearer(
+                    GetAccountSummaryRequest {
+                        account_id: account,
+                        start_date: from.clone(),
+                        end_date: to.clone(),
+                        top_campaigns: 0,
+                    },
+                    viewer,
+                ))
+                .await;
+            not_found("GetAccountSummary", summary.map(|r| format!("{r:?}")));
+            let demographics = client
+                .get_demographics(bearer(
+                    GetDemographicsRequest {
+                        account_id: account,
+                        pivot: DemographicPivot::JobFunction as i32,
+                        start_date: from.clone(),
+                        end_date: to.clone(),
+                        limit: 0,
+                    },
+                    viewer,
+                ))
+                .await;
+            not_found("GetDemographics", demographics.map(|r| format!("{r:?}")));
+            let status = client
+                .get_sync_status(bearer(
+                    GetSyncStatusRequest {
+                        account_id: account,
+                    },
+                    viewer,
+                ))
+                .await;
+            not_found("GetSyncStatus", status.map(|r| format!("{r:?}")));
+            for (rpc, request) in [(
+                "ListCampaigns",
+                ListCampaignsRequest {
+                    account_id: account,
+                    ..Default::default()
+                },
+            )] {
+                let listed = client
+                    .list_campaigns(bearer(request, viewer))
+                    .await
+                    .unwrap()
+                    .into_inner();
+                assert!(listed.campaigns.is_empty(), "{rpc}: {listed:?}");
+            }
+        }
+        let (ad_source, kind) = if source == Source::Linkedin as i32 {
+            (AdSource::Linkedin, "linkedin")
+        } else if source == Source::AmazonAds as i32 {
+            (AdSource::AmazonAds, "amazon")
+        } else {
+            continue;
+        };
+        let spend = client
+            .get_daily_spend(bearer(
+                GetDailySpendRequest {
+                    accounts: vec![AccountRef {
+                        source: ad_source as i32,
+                        account_id: account,
+                    }],
+                    start_date: from.clone(),
+                    end_date: to.clone(),
+                    attribution_days: 0,
+                },
+                viewer,
+            ))
+            .await;
+        not_found(
+            &format!("GetDailySpend {kind}"),
+            spend.map(|r| format!("{r:?}")),
+        );
+        if ad_source == AdSource::AmazonAds {
+            let p = || Some(period(account));
+            let r = client
+                .list_amazon_campaigns(bearer(
+                    ListAmazonCampaignsRequest {
+                        period: p(),
+                        ..Default::default()
+                    },
+                    viewer,
+                ))
+                .await;
+            not_found("ListAmazonCampaigns", r.map(|r| format!("{r:?}")));
+            let r = client
+                .list_amazon_ad_groups(bearer(
+                    ListAmazonAdGroupsRequest {
+                        period: p(),
+                        ..Default::default()
+                    },
+                    viewer,
+                ))
+                .await;
+            not_found("ListAmazonAdGroups", r.map(|r| format!("{r:?}")));
+            let r = client
+                .list_amazon_targetings(bearer(
+                    ListAmazonTargetingsRequest {
+                        period: p(),
+                        ..Default::default()
+                    },
+                    viewer,
+                ))
+                .await;
+            not_found("ListAmazonTargetings", r.map(|r| format!("{r:?}")));
+            let r = client
+                .list_amazon_search_terms(bearer(
+                    ListAmazonSearchTermsRequest {
+                        period: p(),
+                        ..Default::default()
+                    },
+                    viewer,
+                ))
+                .await;
+            not_found("ListAmazonSearchTerms", r.map(|r| format!("{r:?}")));
+            let r = client
+                .audit_amazon_waste(bearer(
+                    AuditAmazonWasteRequest {
+                        period: p(),
+                        ..Default::default()
+                    },
+                    viewer,
+                ))
+                .await;
+            not_found("AuditAmazonWaste", r.map(|r| format!("{r:?}")));
+            let r = client
+                .audit_amazon_harvest(bearer(
+                    AuditAmazonHarvestRequest {
+                        period: p(),
+                        ..Default::default()
+                    },
+                    viewer,
+                ))
+                .await;
+            not_found("AuditAmazonHarvest", r.map(|r| format!("{r:?}")));
+        }
+    }
+    if !other_reported.campaigns.is_empty() {
+        let r = client
+            .get_campaign_metrics(bearer(
+                GetCampaignMetricsRequest {
+                    campaign_ids: other_reported.campaigns[..1].to_vec(),
+                    start_date: from.clone(),
+                    end_date: to.clone(),
+                    granularity: 0,
+                },
+                viewer,
+            ))
+            .await;
+        not_found("GetCampaignMetrics", r.map(|r| format!("{r:?}")));
+    }
+    if !other_reported.creatives.is_empty() {
+        let r = client
+            .get_creative_metrics(bearer(
+                GetCreativeMetricsRequest {
+                    creative_ids: other_reported.creatives[..1].to_vec(),
+                    start_date: from.clone(),
+                    end_date: to.clone(),
+                    granularity: 0,
+                },
+                viewer,
+            ))
+            .await;
+        not_found("GetCreativeMetrics", r.map(|r| format!("{r:?}")));
+    }
+    if !other_reported.amazon_campaigns.is_empty() {
+        let r = client
+            .get_amazon_metrics(bearer(
+                GetAmazonMetricsRequest {
+                    level: AmazonLevel::Campaign as i32,
+                    ids: other_reported.amazon_campaigns[..1].to_vec(),
+                    start_date: from.clone(),
+                    end_date: to.clone(),
+                    ..Default::default()
+                },
+                viewer,
+            ))
+            .await;
+        not_found("GetAmazonMetrics", r.map(|r| format!("{r:?}")));
+    }
+    let supplier = other.supplier_id;
+    let r = client
+        .get_item_price_history(bearer(
+            GetItemPriceHistoryRequest {
+                supplier_id: supplier,
+                sku: "X-1".into(),
+            },
+            viewer,
+        ))
+        .await;
+    not_found("GetItemPriceHistory", r.map(|r| format!("{r:?}")));
+    let r = client
+        .list_price_changes(bearer(
+            ListPriceChangesRequest {
+                supplier_id: supplier,
+                start_date: from.clone(),
+                end_date: to.clone(),
+                limit: 0,
+            },
+            viewer,
+        ))
+        .await;
+    not_found("ListPriceChanges", r.map(|r| format!("{r:?}")));
+    let r = client
+        .list_parsing_errors(bearer(
+            ListParsingErrorsRequest {
+                supplier_id: supplier,
+                ..Default::default()
+            },
+            viewer,
+        ))
+        .await;
+    not_found("ListParsingErrors", r.map(|r| format!("{r:?}")));
+}
+
+/// The stack of the reporting tests, its two workspaces and what the platform reports
+/// of each.
+async fn reporting_stack() -> (Stack, Tenant, Tenant, Reported, Reported, (String, String)) {
+    let stack = Stack::start(SandboxConfig {
+        size: Size {
+            accounts: 1,
+            campaign_groups_per_account: 1,
+            campaigns_per_account: 2,
+            creatives_per_campaign: 1,
+            days: 10,
+        },
+        ..Default::default()
+    })
+    .await;
+    let (acme, globex, _) = two_workspaces(&stack).await;
+    let today = stack.sandbox.now().date_naive();
+    let range = (
+        (today - chrono::Days::new(30)).to_string(),
+        (today - chrono::Days::new(1)).to_string(),
+    );
+    let period = amazon_period(&range);
+    let acme_reported = reported(&stack, &acme, &period).await;
+    let globex_reported = reported(&stack, &globex, &period).await;
+    assert!(!acme_reported.campaigns.is_empty() && !acme_reported.creatives.is_empty());
+    assert!(!globex_reported.amazon_campaigns.is_empty());
+    (stack, acme, globex, acme_reported, globex_reported, range)
+}
+
+fn amazon_period((from, to): &(String, String)) -> impl Fn(i64) -> AmazonPeriod + use<> {
+    let (from, to) = (from.clone(), to.clone());
+    move |profile_id| AmazonPeriod {
+        profile_id,
+        start_date: from.clone(),
+        end_date: to.clone(),
+        attribution_days: 0,
+    }
+}
+
+#[tokio::test]
+async fn a_workspace_reads_no_report_of_another_workspace() {
+    let (stack, acme, globex, acme_reported, globex_reported, range) = reporting_stack().await;
+    let period = amazon_period(&range);
+    let acme_reader = stack.workspace_token(acme.id, &[Scope::ReportsRead]).await;
+    let globex_reader = stack
+        .workspace_token(globex.id, &[Scope::ReportsRead])
+        .await;
+    for (viewer, seer, other, other_reported) in [
+        (&acme_reader, &acme, &globex, &globex_reported),
+        (&acme.admin, &acme, &globex, &globex_reported),
+        (&globex_reader, &globex, &acme, &acme_reported),
+    ] {
+        assert_reports_isolated(
+            stack.reporting.channel(),
+            viewer,
+            seer,
+            other,
+            other_reported,
+            &period,
+            range.clone(),
+        )
+        .await;
+    }
+    // Each sees its own: acme's summary, globex's profile.
+    let mut client = ReportingServiceClient::new(stack.reporting.channel());
+    let own = acme
+        .accounts
+        .iter()
+        .find(|(s, _)| *s == Source::Linkedin as i32)
+        .expect("a LinkedIn account")
+        .1;
+    client
+        .get_account_summary(bearer(
+            GetAccountSummaryRequest {
+                account_id: own,
+                start_date: range.0.clone(),
+                end_date: range.1.clone(),
+                top_campaigns: 0,
+            },
+            &acme_reader,
+        ))
+        .await
+        .expect("acme reads its own account");
+    let profiles = client
+        .list_amazon_profiles(bearer(ListAmazonProfilesRequest::default(), &globex_reader))
+        .await
+        .unwrap()
+        .into_inner()
+        .profiles;
+    assert!(!profiles.is_empty());
+    // A page token of one workspace is refused to another.
+    let first = client
+        .list_campaigns(bearer(
+            ListCampaignsRequest {
+                page_size: 1,
+                ..Default::default()
+            },
+            &acme_reader,
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(!first.next_page_token.is_empty());
+    let replayed = client
+        .list_campaigns(bearer(
+            ListCampaignsRequest {
+                page_size: 1,
+                page_token: first.next_page_token,
+                ..Default::default()
+            },
+            &globex_reader,
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(replayed.code(), Code::InvalidArgument, "{replayed:?}");
+}
+
+#[tokio::test]
+async fn row_level_security_keeps_workspaces_apart_when_the_reports_forget_to_filter() {
+    let (stack, acme, globex, acme_reported, globex_reported, range) = reporting_stack().await;
+    let period = amazon_period(&range);
+    // A reporting server whose reports skip their own workspace filters (a test build
+    // only): the database's row-level security is all that keeps workspaces apart.
+    let unfiltered = stack
+        .start_reporting_replica(|config| config.without_workspace_filters = true)
+        .await;
+    let acme_reader = stack.workspace_token(acme.id, &[Scope::ReportsRead]).await;
+    let globex_reader = stack
+        .workspace_token(globex.id, &[Scope::ReportsRead])
+        .await;
+    assert_reports_isolated(
+        unfiltered.channel(),
+        &acme_reader,
+        &acme,
+        &globex,
+        &globex_reported,
+        &period,
+        range.clone(),
+    )
+    .await;
+    assert_reports_isolated(
+        unfiltered.channel(),
+        &globex_reader,
+        &globex,
+        &acme,
+        &acme_reported,
+        &period,
+        range.clone(),
+    )
+    .await;
+    // The platform, which row-level security does not narrow, still sees both there.
+    let accounts = ReportingServiceClient::new(unfiltered.channel())
+        .list_accounts(bearer(ListAccountsRequest::default(), &stack.admin))
+        .await
+        .unwrap()
+        .into_inner()
+        .accounts;
+    assert!(!accounts.is_empty());
 }

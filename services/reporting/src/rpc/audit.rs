@@ -5,7 +5,7 @@
 use adsync_proto::reporting::{
     AuditCampaignsRequest, AuditCampaignsResponse, AuditFinding, AuditIssue, CampaignAudit,
 };
-use adsync_server::FieldViolations;
+use adsync_server::{FieldViolations, Reach, WorkspaceId};
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Nullable, Timestamptz};
@@ -13,6 +13,7 @@ use diesel::sql_types::{BigInt, Bool, Nullable, Timestamptz};
 use crate::error::{DOMAIN, Error};
 use crate::request::{IdPage, optional_id};
 use crate::rpc::entities::{CAMPAIGN_COLUMNS, CampaignRow};
+use crate::scope::in_workspace;
 use crate::service::ReportingApi;
 
 /// How many of the account's last synced days "recent delivery" looks at.
@@ -107,12 +108,14 @@ impl ReportingApi {
     pub(crate) async fn audit_campaigns(
         &self,
         req: AuditCampaignsRequest,
+        reach: Reach,
     ) -> Result<AuditCampaignsResponse, Error> {
         let mut v = FieldViolations::new();
         let account = optional_id("account_id", req.account_id, &mut v);
         let fingerprint = format!("{account:?}|{}", req.include_clean);
         let page = IdPage::parse(
             "AuditCampaigns",
+            reach,
             fingerprint,
             req.page_size,
             &req.page_token,
@@ -121,9 +124,8 @@ impl ReportingApi {
         v.into_result(DOMAIN)?;
         let (after, limit, include_clean) = (page.after, page.limit(), req.include_clean);
         let now: DateTime<Utc> = self.clock.now();
-        let mut rows: Vec<AuditRow> = self
-            .db
-            .run(move |conn| {
+        let workspace = self.filter(reach).map(WorkspaceId::get);
+        let mut rows: Vec<AuditRow> = self.read(reach, move |conn| {
                 diesel::sql_query(format!(
                     "SELECT * FROM ( \
                        SELECT {CAMPAIGN_COLUMNS}, \
@@ -145,18 +147,20 @@ impl ReportingApi {
                        CROSS JOIN LATERAL (SELECT max(m.date) AS d FROM linkedin.campaign_daily_metrics m \
                                            WHERE m.account_id = c.account_id) last \
                        WHERE c.status = 'ACTIVE' AND c.id > $1 \
-                         AND ($2::int8 IS NULL OR c.account_id = $2) \
+                         AND ($2::int8 IS NULL OR c.account_id = $2) AND {in_workspace} \
                      ) a \
                      WHERE $4 OR a.audience_network OR a.audience_expansion OR a.maximum_delivery \
                         OR a.no_recent_delivery OR a.no_budget OR a.no_serving_creative \
                         OR a.schedule_ended \
-                     ORDER BY a.id LIMIT $5"
+                     ORDER BY a.id LIMIT $5",
+                    in_workspace = in_workspace("c.account_id", "linkedin", 6)
                 ))
                 .bind::<BigInt, _>(after)
                 .bind::<Nullable<BigInt>, _>(account)
                 .bind::<Timestamptz, _>(now)
                 .bind::<Bool, _>(include_clean)
                 .bind::<BigInt, _>(limit)
+                .bind::<Nullable<BigInt>, _>(workspace)
                 .load(conn)
                 .map_err(Error::from)
             })

@@ -6,15 +6,16 @@
 use adsync_proto::reporting::{
     AdSource, DailySpend, GetDailySpendRequest, GetDailySpendResponse, Money,
 };
-use adsync_server::FieldViolations;
+use adsync_server::{FieldViolations, Reach, WorkspaceId};
 use chrono::NaiveDate;
 use diesel::prelude::*;
-use diesel::sql_types::{Array, BigInt, Date, Integer, Numeric, Text};
+use diesel::sql_types::{Array, BigInt, Date, Integer, Nullable, Numeric, Text};
 
 use super::amazon::Attribution;
 use crate::decimal::Decimal;
 use crate::error::{DOMAIN, Error};
 use crate::request::{MAX_IDS, date_range};
+use crate::scope::in_workspace;
 use crate::service::ReportingApi;
 
 #[derive(QueryableByName)]
@@ -45,6 +46,7 @@ impl ReportingApi {
     pub(crate) async fn get_daily_spend(
         &self,
         req: GetDailySpendRequest,
+        reach: Reach,
     ) -> Result<GetDailySpendResponse, Error> {
         let mut v = FieldViolations::new();
         let (mut linkedin, mut amazon) = (Vec::new(), Vec::new());
@@ -81,12 +83,13 @@ impl ReportingApi {
         amazon.sort_unstable();
         amazon.dedup();
 
-        let rows = self
-            .db
-            .run(move |conn| {
+        let workspace = self.filter(reach).map(WorkspaceId::get);
+        let rows = self.read(reach, move |conn| {
+                // Another workspace's accounts are as unknown as ones never synced.
                 let mut known = |sql: &str, ids: &[i64]| -> QueryResult<Vec<i64>> {
                     let found: Vec<Known> = diesel::sql_query(sql)
                         .bind::<Array<BigInt>, _>(ids)
+                        .bind::<Nullable<BigInt>, _>(workspace)
                         .load(conn)?;
                     Ok(ids
                         .iter()
@@ -95,7 +98,10 @@ impl ReportingApi {
                         .collect())
                 };
                 let missing = known(
-                    "SELECT id FROM linkedin.ad_accounts WHERE id = ANY($1)",
+                    &format!(
+                        "SELECT id FROM linkedin.ad_accounts WHERE id = ANY($1) AND {}",
+                        in_workspace("id", "linkedin", 2)
+                    ),
                     &linkedin,
                 )?;
                 if !missing.is_empty() {
@@ -105,7 +111,10 @@ impl ReportingApi {
                     });
                 }
                 let missing = known(
-                    "SELECT id FROM amazon_ads.profiles WHERE id = ANY($1)",
+                    &format!(
+                        "SELECT id FROM amazon_ads.profiles WHERE id = ANY($1) AND {}",
+                        in_workspace("id", "amazon_ads", 2)
+                    ),
                     &amazon,
                 )?;
                 if !missing.is_empty() {

@@ -5,6 +5,7 @@ use adsync_proto::reporting::{
     DemographicPivot, DemographicSegment, GetDemographicsRequest, GetDemographicsResponse, Money,
 };
 use adsync_server::FieldViolations;
+use adsync_server::Reach;
 use chrono::{Datelike, Days, Months, NaiveDate};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Date, Nullable, Numeric, Text};
@@ -77,6 +78,7 @@ impl ReportingApi {
     pub(crate) async fn get_demographics(
         &self,
         req: GetDemographicsRequest,
+        reach: Reach,
     ) -> Result<GetDemographicsResponse, Error> {
         let mut v = FieldViolations::new();
         let account_id = required_id("account_id", req.account_id, &mut v);
@@ -101,19 +103,15 @@ impl ReportingApi {
         let period_end: NaiveDate = last_month + Months::new(1) - Days::new(1);
         let limit = (req.limit > 0).then_some(i64::from(req.limit));
 
+        let workspace = self.filter(reach);
         let found = self
-            .db
-            .run(move |conn| {
-                conn.build_transaction()
-                    .read_only()
-                    .repeatable_read()
-                    .run(|conn| {
-                        let Some(account) = entities::account(conn, account_id)? else {
-                            return Ok(None);
-                        };
-                        // The window sums run before LIMIT: shares are of every segment.
-                        let rows: Vec<SegmentRow> = diesel::sql_query(
-                            "SELECT segment, \
+            .read_snapshot(reach, move |conn| {
+                let Some(account) = entities::account(conn, account_id, workspace)? else {
+                    return Ok(None);
+                };
+                // The window sums run before LIMIT: shares are of every segment.
+                let rows: Vec<SegmentRow> = diesel::sql_query(
+                    "SELECT segment, \
                                     sum(impressions)::int8 AS impressions, \
                                     sum(clicks)::int8 AS clicks, \
                                     sum(cost) AS cost, \
@@ -123,16 +121,14 @@ impl ReportingApi {
                              GROUP BY segment \
                              ORDER BY sum(impressions) DESC, segment \
                              LIMIT $5",
-                        )
-                        .bind::<BigInt, _>(account_id)
-                        .bind::<Text, _>(stored)
-                        .bind::<Date, _>(first_month)
-                        .bind::<Date, _>(last_month)
-                        .bind::<Nullable<BigInt>, _>(limit)
-                        .load(conn)?;
-                        Ok::<_, diesel::result::Error>(Some((account, rows)))
-                    })
-                    .map_err(Error::from)
+                )
+                .bind::<BigInt, _>(account_id)
+                .bind::<Text, _>(stored)
+                .bind::<Date, _>(first_month)
+                .bind::<Date, _>(last_month)
+                .bind::<Nullable<BigInt>, _>(limit)
+                .load(conn)?;
+                Ok::<_, Error>(Some((account, rows)))
             })
             .await?;
         let Some((account, rows)) = found else {

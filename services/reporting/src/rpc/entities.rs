@@ -4,13 +4,14 @@ use adsync_proto::reporting::{
     Account, Campaign, CampaignSettings, Creative, ListAccountsRequest, ListAccountsResponse,
     ListCampaignsRequest, ListCampaignsResponse, ListCreativesRequest, ListCreativesResponse,
 };
-use adsync_server::{FieldViolations, timestamp};
+use adsync_server::{FieldViolations, Reach, WorkspaceId, timestamp};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Bool, Nullable, Text, Timestamptz};
 
 use crate::error::{DOMAIN, Error};
 use crate::request::{IdPage, contains_pattern, name_filter, optional_id};
+use crate::scope::in_workspace;
 use crate::service::ReportingApi;
 use crate::values::money;
 
@@ -60,11 +61,18 @@ impl AccountRow {
 }
 
 /// One account, or `None` when it has not been synced.
-pub(crate) fn account(conn: &mut PgConnection, id: i64) -> QueryResult<Option<AccountRow>> {
+/// LinkedIn account `id`, if `workspace` owns it (any when `None`).
+pub(crate) fn account(
+    conn: &mut PgConnection,
+    id: i64,
+    workspace: Option<WorkspaceId>,
+) -> QueryResult<Option<AccountRow>> {
     diesel::sql_query(format!(
-        "SELECT {ACCOUNT_COLUMNS} FROM linkedin.ad_accounts a WHERE a.id = $1"
+        "SELECT {ACCOUNT_COLUMNS} FROM linkedin.ad_accounts a WHERE a.id = $1 AND {}",
+        in_workspace("a.id", "linkedin", 2)
     ))
     .bind::<BigInt, _>(id)
+    .bind::<Nullable<BigInt>, _>(workspace.map(WorkspaceId::get))
     .get_result(conn)
     .optional()
 }
@@ -229,12 +237,14 @@ impl ReportingApi {
     pub(crate) async fn list_accounts(
         &self,
         req: ListAccountsRequest,
+        reach: Reach,
     ) -> Result<ListAccountsResponse, Error> {
         let mut v = FieldViolations::new();
         name_filter("name_contains", &req.name_contains, &mut v);
         let fingerprint = format!("{:?}|{:?}", req.status, req.name_contains);
         let page = IdPage::parse(
             "ListAccounts",
+            reach,
             fingerprint,
             req.page_size,
             &req.page_token,
@@ -247,19 +257,21 @@ impl ReportingApi {
         );
         let limit = page.limit();
         let after = page.after;
+        let workspace = self.filter(reach).map(WorkspaceId::get);
         let mut rows: Vec<AccountRow> = self
-            .db
-            .run(move |conn| {
+            .read(reach, move |conn| {
                 diesel::sql_query(format!(
                     "SELECT {ACCOUNT_COLUMNS} FROM linkedin.ad_accounts a \
                      WHERE a.id > $1 AND ($2::text IS NULL OR a.status = $2) \
-                       AND ($3::text IS NULL OR a.name ILIKE $3) \
-                     ORDER BY a.id LIMIT $4"
+                       AND ($3::text IS NULL OR a.name ILIKE $3) AND {} \
+                     ORDER BY a.id LIMIT $4",
+                    in_workspace("a.id", "linkedin", 5)
                 ))
                 .bind::<BigInt, _>(after)
                 .bind::<Nullable<Text>, _>(status)
                 .bind::<Nullable<Text>, _>(name)
                 .bind::<BigInt, _>(limit)
+                .bind::<Nullable<BigInt>, _>(workspace)
                 .load(conn)
                 .map_err(Error::from)
             })
@@ -274,6 +286,7 @@ impl ReportingApi {
     pub(crate) async fn list_campaigns(
         &self,
         req: ListCampaignsRequest,
+        reach: Reach,
     ) -> Result<ListCampaignsResponse, Error> {
         let mut v = FieldViolations::new();
         name_filter("name_contains", &req.name_contains, &mut v);
@@ -285,6 +298,7 @@ impl ReportingApi {
         );
         let page = IdPage::parse(
             "ListCampaigns",
+            reach,
             fingerprint,
             req.page_size,
             &req.page_token,
@@ -296,17 +310,17 @@ impl ReportingApi {
             contains_pattern(&req.name_contains),
         );
         let (after, limit) = (page.after, page.limit());
-        let mut rows: Vec<CampaignRow> = self
-            .db
-            .run(move |conn| {
+        let workspace = self.filter(reach).map(WorkspaceId::get);
+        let mut rows: Vec<CampaignRow> = self.read(reach, move |conn| {
                 diesel::sql_query(format!(
                     "SELECT {CAMPAIGN_COLUMNS} \
                      FROM linkedin.campaigns c LEFT JOIN linkedin.campaign_groups g ON g.id = c.campaign_group_id \
                      WHERE c.id > $1 AND ($2::int8 IS NULL OR c.account_id = $2) \
                        AND ($3::int8 IS NULL OR c.campaign_group_id = $3) \
                        AND ($4::text IS NULL OR c.status = $4) \
-                       AND ($5::text IS NULL OR c.name ILIKE $5) \
-                     ORDER BY c.id LIMIT $6"
+                       AND ($5::text IS NULL OR c.name ILIKE $5) AND {} \
+                     ORDER BY c.id LIMIT $6",
+                    in_workspace("c.account_id", "linkedin", 7)
                 ))
                 .bind::<BigInt, _>(after)
                 .bind::<Nullable<BigInt>, _>(account)
@@ -314,6 +328,7 @@ impl ReportingApi {
                 .bind::<Nullable<Text>, _>(status)
                 .bind::<Nullable<Text>, _>(name)
                 .bind::<BigInt, _>(limit)
+                .bind::<Nullable<BigInt>, _>(workspace)
                 .load(conn)
                 .map_err(Error::from)
             })
@@ -328,6 +343,7 @@ impl ReportingApi {
     pub(crate) async fn list_creatives(
         &self,
         req: ListCreativesRequest,
+        reach: Reach,
     ) -> Result<ListCreativesResponse, Error> {
         let mut v = FieldViolations::new();
         name_filter("name_contains", &req.name_contains, &mut v);
@@ -339,6 +355,7 @@ impl ReportingApi {
         );
         let page = IdPage::parse(
             "ListCreatives",
+            reach,
             fingerprint,
             req.page_size,
             &req.page_token,
@@ -348,10 +365,10 @@ impl ReportingApi {
         let status = text_filter(&req.intended_status);
         let name = contains_pattern(&req.name_contains);
         let (after, limit) = (page.after, page.limit());
+        let workspace = self.filter(reach).map(WorkspaceId::get);
         let mut rows: Vec<CreativeRow> = self
-            .db
-            .run(move |conn| {
-                diesel::sql_query(
+            .read(reach, move |conn| {
+                diesel::sql_query(format!(
                     "SELECT r.id, r.campaign_id, r.account_id, c.name AS campaign_name, \
                             r.intended_status, r.is_serving, r.serving_hold_reasons, \
                             r.content_reference, r.content_name, r.upstream_created_at, \
@@ -360,15 +377,17 @@ impl ReportingApi {
                      WHERE r.id > $1 AND ($2::int8 IS NULL OR r.account_id = $2) \
                        AND ($3::int8 IS NULL OR r.campaign_id = $3) \
                        AND ($4::text IS NULL OR r.intended_status = $4) \
-                       AND ($5::text IS NULL OR r.content_name ILIKE $5) \
+                       AND ($5::text IS NULL OR r.content_name ILIKE $5) AND {} \
                      ORDER BY r.id LIMIT $6",
-                )
+                    in_workspace("r.account_id", "linkedin", 7)
+                ))
                 .bind::<BigInt, _>(after)
                 .bind::<Nullable<BigInt>, _>(account)
                 .bind::<Nullable<BigInt>, _>(campaign)
                 .bind::<Nullable<Text>, _>(status)
                 .bind::<Nullable<Text>, _>(name)
                 .bind::<BigInt, _>(limit)
+                .bind::<Nullable<BigInt>, _>(workspace)
                 .load(conn)
                 .map_err(Error::from)
             })

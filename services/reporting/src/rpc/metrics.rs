@@ -4,6 +4,7 @@
 //! prepared statement and sum them into periods here, exactly; campaign series by month
 //! read whole months pre-summed from `campaign_monthly_metrics` instead of their days.
 
+use adsync_server::Reach;
 use std::collections::HashMap;
 
 use adsync_proto::reporting::{
@@ -18,6 +19,7 @@ use diesel::sql_types::{Array, BigInt, Date};
 use crate::error::{DOMAIN, Error};
 use crate::explain::{explained, text};
 use crate::request::{DateRange, date_range, ids};
+use crate::scope::Owned;
 use crate::service::ReportingApi;
 use crate::values::{Sums, zero};
 
@@ -296,14 +298,15 @@ impl ReportingApi {
     pub(crate) async fn get_campaign_metrics(
         &self,
         req: GetCampaignMetricsRequest,
+        reach: Reach,
     ) -> Result<GetCampaignMetricsResponse, Error> {
         let series = self
             .series(
+                reach,
                 &CAMPAIGNS,
                 "campaign_ids",
                 &req.campaign_ids,
-                &req.start_date,
-                &req.end_date,
+                (&req.start_date, &req.end_date),
                 req.granularity,
             )
             .await?;
@@ -313,29 +316,32 @@ impl ReportingApi {
     pub(crate) async fn get_creative_metrics(
         &self,
         req: GetCreativeMetricsRequest,
+        reach: Reach,
     ) -> Result<GetCreativeMetricsResponse, Error> {
         let series = self
             .series(
+                reach,
                 &CREATIVES,
                 "creative_ids",
                 &req.creative_ids,
-                &req.start_date,
-                &req.end_date,
+                (&req.start_date, &req.end_date),
                 req.granularity,
             )
             .await?;
         Ok(GetCreativeMetricsResponse { series })
     }
 
-    /// Two statements, no transaction: the entities (are the ids known?) and their days.
-    /// Sums per period and over the range are exact (integers and decimals).
+    /// Two statements, no transaction, for a platform caller: the entities (are the ids
+    /// known?) and their days; a workspace caller's read its workspace's accounts first,
+    /// in a transaction. Sums per period and over the range are exact (integers and
+    /// decimals).
     async fn series(
         &self,
+        reach: Reach,
         source: &'static Source,
         ids_field: &str,
         raw_ids: &[i64],
-        start: &str,
-        end: &str,
+        (start, end): (&str, &str),
         granularity: i32,
     ) -> Result<Vec<MetricSeries>, Error> {
         let mut v = FieldViolations::new();
@@ -346,10 +352,13 @@ impl ReportingApi {
         let range = range.expect("validated");
 
         let query_ids = ids.clone();
+        let workspace = self.filter(reach);
         let (entities, days) = self
-            .db
-            .run(move |conn| {
-                let entities = (source.entities)(conn, &query_ids)?;
+            .read(reach, move |conn| {
+                // Another workspace's ids are as unknown as ids that do not exist.
+                let owned = Owned::read(conn, "linkedin", workspace)?;
+                let mut entities = (source.entities)(conn, &query_ids)?;
+                entities.retain(|e| owned.has(e.account_id));
                 let days = if entities.len() == query_ids.len() {
                     match (grain, source.months) {
                         (Grain::Month, Some(months)) => months(conn, &query_ids, range)?,

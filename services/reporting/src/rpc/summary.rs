@@ -3,6 +3,7 @@
 //! the range's whole months (pre-summed) and its remaining days; totals and the ranking
 //! are derived from those sums here (exactly), in one read-only snapshot.
 
+use adsync_server::Reach;
 use std::collections::HashMap;
 
 use adsync_proto::reporting::{CampaignTotal, GetAccountSummaryRequest, GetAccountSummaryResponse};
@@ -105,6 +106,7 @@ impl ReportingApi {
     pub(crate) async fn get_account_summary(
         &self,
         req: GetAccountSummaryRequest,
+        reach: Reach,
     ) -> Result<GetAccountSummaryResponse, Error> {
         let mut v = FieldViolations::new();
         let account_id = required_id("account_id", req.account_id, &mut v);
@@ -120,43 +122,37 @@ impl ReportingApi {
         let range = range.expect("validated");
         let top = if top == 0 { DEFAULT_TOP } else { top };
 
+        let workspace = self.filter(reach);
         let found = self
-            .db
-            .run(move |conn| {
-                conn.build_transaction()
-                    .read_only()
-                    .repeatable_read()
-                    .run(|conn| {
-                        let Some(account) = entities::account(conn, account_id)? else {
-                            return Ok(None);
-                        };
-                        use adsync_warehouse::schema::linkedin::campaigns;
-                        // Ids and whether each is active; names only for the top campaigns.
-                        let listed: Vec<(i64, String)> = campaigns::table
-                            .filter(campaigns::account_id.eq(account_id))
-                            .select((campaigns::id, campaigns::status))
-                            .load(conn)?;
-                        let active = listed.iter().filter(|(_, s)| s == "ACTIVE").count() as i64;
-                        let ids = listed.into_iter().map(|(id, _)| id).collect();
-                        let mut sums = per_campaign(conn, account_id, ids, range)?;
-                        sums.sort_by(|a, b| {
-                            b.sums
-                                .cost
-                                .cmp(&a.sums.cost)
-                                .then(a.campaign_id.cmp(&b.campaign_id))
-                        });
-                        let top_ids: Vec<i64> = sums
-                            .iter()
-                            .take(top as usize)
-                            .map(|c| c.campaign_id)
-                            .collect();
-                        let names: Vec<(i64, String, String)> = campaigns::table
-                            .filter(campaigns::id.eq_any(&top_ids))
-                            .select((campaigns::id, campaigns::name, campaigns::status))
-                            .load(conn)?;
-                        Ok::<_, diesel::result::Error>(Some((account, active, names, sums)))
-                    })
-                    .map_err(Error::from)
+            .read_snapshot(reach, move |conn| {
+                let Some(account) = entities::account(conn, account_id, workspace)? else {
+                    return Ok(None);
+                };
+                use adsync_warehouse::schema::linkedin::campaigns;
+                // Ids and whether each is active; names only for the top campaigns.
+                let listed: Vec<(i64, String)> = campaigns::table
+                    .filter(campaigns::account_id.eq(account_id))
+                    .select((campaigns::id, campaigns::status))
+                    .load(conn)?;
+                let active = listed.iter().filter(|(_, s)| s == "ACTIVE").count() as i64;
+                let ids = listed.into_iter().map(|(id, _)| id).collect();
+                let mut sums = per_campaign(conn, account_id, ids, range)?;
+                sums.sort_by(|a, b| {
+                    b.sums
+                        .cost
+                        .cmp(&a.sums.cost)
+                        .then(a.campaign_id.cmp(&b.campaign_id))
+                });
+                let top_ids: Vec<i64> = sums
+                    .iter()
+                    .take(top as usize)
+                    .map(|c| c.campaign_id)
+                    .collect();
+                let names: Vec<(i64, String, String)> = campaigns::table
+                    .filter(campaigns::id.eq_any(&top_ids))
+                    .select((campaigns::id, campaigns::name, campaigns::status))
+                    .load(conn)?;
+                Ok::<_, Error>(Some((account, active, names, sums)))
             })
             .await?;
         let Some((account, active_campaigns, names, sums)) = found else {

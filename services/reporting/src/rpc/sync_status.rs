@@ -5,7 +5,7 @@
 use adsync_proto::reporting::{
     AccountSyncStatus, GetSyncStatusRequest, GetSyncStatusResponse, TableCounts,
 };
-use adsync_server::{FieldViolations, duration, timestamp};
+use adsync_server::{FieldViolations, Reach, WorkspaceId, duration, timestamp};
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable, Text, Timestamptz};
@@ -69,7 +69,7 @@ fn add(total: &mut TableCounts, c: &TableCounts) {
     total.sync_errors += c.sync_errors;
 }
 
-/// Every account adsync knows: synced ones (`ad_accounts`) and discovered ones not yet
+/// Every account adsync knows (of workspace `$2`, when not NULL): synced ones (`ad_accounts`) and discovered ones not yet
 /// synced (`sync_accounts`), with their last run, last successful run and counts (kept
 /// exact in `account_row_counts` by triggers on each table, so none is counted here).
 const STATUS_SQL: &str = "\
@@ -101,28 +101,27 @@ const STATUS_SQL: &str = "\
          COALESCE(sum(n.row_count) FILTER (WHERE n.table_name = 'audience_demographics'), 0)::int8 AS demographics, \
          COALESCE(sum(n.row_count) FILTER (WHERE n.table_name = 'sync_errors'), 0)::int8 AS sync_errors \
        FROM account_row_counts n WHERE n.source = 'linkedin' AND n.account_id = k.id) counts ON true \
-    WHERE $1::int8 IS NULL OR k.id = $1 \
+    WHERE ($1::int8 IS NULL OR k.id = $1) \
+      AND ($2::int8 IS NULL OR k.id IN (SELECT w.account_id FROM sync_accounts w \
+                                        WHERE w.source = 'linkedin' AND w.workspace_id = $2)) \
     ORDER BY k.id";
 
 impl ReportingApi {
     pub(crate) async fn get_sync_status(
         &self,
         req: GetSyncStatusRequest,
+        reach: Reach,
     ) -> Result<GetSyncStatusResponse, Error> {
         let mut v = FieldViolations::new();
         let account = optional_id("account_id", req.account_id, &mut v);
         v.into_result(DOMAIN)?;
+        let workspace = self.filter(reach).map(WorkspaceId::get);
         let rows: Vec<StatusRow> = self
-            .db
-            .run(move |conn| {
-                conn.build_transaction()
-                    .read_only()
-                    .repeatable_read()
-                    .run(|conn| {
-                        diesel::sql_query(STATUS_SQL)
-                            .bind::<Nullable<BigInt>, _>(account)
-                            .load(conn)
-                    })
+            .read_snapshot(reach, move |conn| {
+                diesel::sql_query(STATUS_SQL)
+                    .bind::<Nullable<BigInt>, _>(account)
+                    .bind::<Nullable<BigInt>, _>(workspace)
+                    .load(conn)
                     .map_err(Error::from)
             })
             .await?;

@@ -7,6 +7,7 @@ use adsync_proto::reporting::{
     AuditAmazonWasteResponse,
 };
 use adsync_server::FieldViolations;
+use adsync_server::Reach;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Date, Text};
 
@@ -38,17 +39,16 @@ impl ReportingApi {
     pub(crate) async fn audit_amazon_waste(
         &self,
         req: AuditAmazonWasteRequest,
+        reach: Reach,
     ) -> Result<AuditAmazonWasteResponse, Error> {
         let mut v = FieldViolations::new();
         let parsed = Period::parse(req.period.as_ref(), self.max_range_days, &mut v);
         let min_cost = min_cost(&req.min_cost, &mut v);
         let limit = limit(req.limit, &mut v);
         v.into_result(DOMAIN)?;
-        let period = self.amazon_period(parsed).await?;
+        let period = self.amazon_period(reach, parsed).await?;
         let p = period.clone();
-        let rows: Vec<TargetingRow> = self
-            .db
-            .run(move |conn| {
+        let rows: Vec<TargetingRow> = self.read(reach, move |conn| {
                 diesel::sql_query(format!(
                     "{} WHERE s.cost > $4::numeric AND s.sales = 0 ORDER BY s.cost DESC, t.id LIMIT $5",
                     targetings_sql(&p)
@@ -73,6 +73,7 @@ impl ReportingApi {
     pub(crate) async fn audit_amazon_harvest(
         &self,
         req: AuditAmazonHarvestRequest,
+        reach: Reach,
     ) -> Result<AuditAmazonHarvestResponse, Error> {
         let mut v = FieldViolations::new();
         let parsed = Period::parse(req.period.as_ref(), self.max_range_days, &mut v);
@@ -82,11 +83,9 @@ impl ReportingApi {
         let min_purchases = req.min_purchases.max(1);
         let limit = limit(req.limit, &mut v);
         v.into_result(DOMAIN)?;
-        let period = self.amazon_period(parsed).await?;
+        let period = self.amazon_period(reach, parsed).await?;
         let p = period.clone();
-        let rows: Vec<SearchTermRow> = self
-            .db
-            .run(move |conn| {
+        let rows: Vec<SearchTermRow> = self.read(reach, move |conn| {
                 // "Not yet a keyword": no keyword of the profile, in any match type and any
                 // state but archived, has the same text.
                 diesel::sql_query(format!(

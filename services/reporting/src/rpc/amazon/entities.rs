@@ -9,6 +9,7 @@ use adsync_proto::reporting::{
     ListAmazonTargetingsRequest, ListAmazonTargetingsResponse,
 };
 use adsync_server::FieldViolations;
+use adsync_server::Reach;
 use chrono::NaiveDate;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Date, Integer, Nullable, Text};
@@ -134,31 +135,34 @@ impl ReportingApi {
     /// Checks a period and finds its profile.
     pub(crate) async fn amazon_period(
         &self,
+        reach: Reach,
         parsed: Option<(i64, crate::request::DateRange, super::Attribution)>,
     ) -> Result<Period, Error> {
         let parsed = parsed.expect("checked");
-        self.db.run(move |conn| Period::resolve(conn, parsed)).await
+        let workspace = self.filter(reach);
+        self.read(reach, move |conn| Period::resolve(conn, parsed, workspace))
+            .await
     }
 
     pub(crate) async fn list_amazon_campaigns(
         &self,
         req: ListAmazonCampaignsRequest,
+        reach: Reach,
     ) -> Result<ListAmazonCampaignsResponse, Error> {
         let mut v = FieldViolations::new();
         let parsed = Period::parse(req.period.as_ref(), self.max_range_days, &mut v);
         let page = IdPage::parse(
             "ListAmazonCampaigns",
+            reach,
             fingerprint(req.period.as_ref(), &[]),
             req.page_size,
             &req.page_token,
             &mut v,
         );
         v.into_result(DOMAIN)?;
-        let period = self.amazon_period(parsed).await?;
+        let period = self.amazon_period(reach, parsed).await?;
         let (p, after, limit) = (period.clone(), page.after, page.limit());
-        let mut rows: Vec<CampaignRow> = self
-            .db
-            .run(move |conn| {
+        let mut rows: Vec<CampaignRow> = self.read(reach, move |conn| {
                 diesel::sql_query(format!(
                     "SELECT c.id, c.name, c.state, c.targeting_type, trim_scale(c.budget)::text AS budget, \
                             c.budget_type, c.bidding_strategy, c.top_of_search_percentage, c.portfolio_id, \
@@ -208,23 +212,23 @@ impl ReportingApi {
     pub(crate) async fn list_amazon_ad_groups(
         &self,
         req: ListAmazonAdGroupsRequest,
+        reach: Reach,
     ) -> Result<ListAmazonAdGroupsResponse, Error> {
         let mut v = FieldViolations::new();
         let parsed = Period::parse(req.period.as_ref(), self.max_range_days, &mut v);
         let campaign = optional_id("campaign_id", req.campaign_id, &mut v).unwrap_or(0);
         let page = IdPage::parse(
             "ListAmazonAdGroups",
+            reach,
             fingerprint(req.period.as_ref(), &[campaign]),
             req.page_size,
             &req.page_token,
             &mut v,
         );
         v.into_result(DOMAIN)?;
-        let period = self.amazon_period(parsed).await?;
+        let period = self.amazon_period(reach, parsed).await?;
         let (p, after, limit) = (period.clone(), page.after, page.limit());
-        let mut rows: Vec<AdGroupRow> = self
-            .db
-            .run(move |conn| {
+        let mut rows: Vec<AdGroupRow> = self.read(reach, move |conn| {
                 diesel::sql_query(format!(
                     "SELECT g.id, g.campaign_id, g.name, g.state, trim_scale(g.default_bid)::text AS default_bid, s.* \
                      FROM amazon_ads.ad_groups g CROSS JOIN LATERAL ( \
@@ -268,6 +272,7 @@ impl ReportingApi {
     pub(crate) async fn list_amazon_targetings(
         &self,
         req: ListAmazonTargetingsRequest,
+        reach: Reach,
     ) -> Result<ListAmazonTargetingsResponse, Error> {
         let mut v = FieldViolations::new();
         let parsed = Period::parse(req.period.as_ref(), self.max_range_days, &mut v);
@@ -275,17 +280,16 @@ impl ReportingApi {
         let ad_group = optional_id("ad_group_id", req.ad_group_id, &mut v).unwrap_or(0);
         let page = IdPage::parse(
             "ListAmazonTargetings",
+            reach,
             fingerprint(req.period.as_ref(), &[campaign, ad_group]),
             req.page_size,
             &req.page_token,
             &mut v,
         );
         v.into_result(DOMAIN)?;
-        let period = self.amazon_period(parsed).await?;
+        let period = self.amazon_period(reach, parsed).await?;
         let (p, after, limit) = (period.clone(), page.after, page.limit());
-        let mut rows: Vec<TargetingRow> = self
-            .db
-            .run(move |conn| {
+        let mut rows: Vec<TargetingRow> = self.read(reach, move |conn| {
                 diesel::sql_query(format!(
                     "{} WHERE t.id > $4 AND ($6 = 0 OR t.campaign_id = $6) AND ($7 = 0 OR t.ad_group_id = $7) \
                      ORDER BY t.id LIMIT $5",

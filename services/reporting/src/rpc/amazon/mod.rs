@@ -9,13 +9,14 @@ mod search_terms;
 mod series;
 
 use adsync_proto::reporting::{AmazonMetricValues, AmazonPeriod, Money};
-use adsync_server::FieldViolations;
+use adsync_server::{FieldViolations, WorkspaceId};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Numeric, Text};
+use diesel::sql_types::{BigInt, Nullable, Numeric, Text};
 
 use crate::decimal::{Decimal, OutOfRange};
 use crate::error::Error;
 use crate::request::{DateRange, date_range, required_id};
+use crate::scope::in_workspace;
 use crate::values::percent;
 
 /// Days after the click within which an order counts: 7 or 14.
@@ -139,12 +140,14 @@ impl Period {
         Some((profile, range?, window))
     }
 
-    /// The period of a synced profile (NOT_FOUND otherwise).
+    /// The period of a synced profile of `workspace` (any when `None`); NOT_FOUND
+    /// otherwise, another workspace's profile included.
     pub(crate) fn resolve(
         conn: &mut PgConnection,
         (profile_id, range, window): (i64, DateRange, Attribution),
+        workspace: Option<WorkspaceId>,
     ) -> Result<Period, Error> {
-        let currency = profile_currency(conn, profile_id)?.ok_or(Error::NotFound {
+        let currency = profile_currency(conn, profile_id, workspace)?.ok_or(Error::NotFound {
             kind: "Amazon Ads profile",
             ids: vec![profile_id],
         })?;
@@ -163,13 +166,21 @@ struct Currency {
     currency_code: String,
 }
 
-/// A synced profile's currency.
-pub(crate) fn profile_currency(conn: &mut PgConnection, id: i64) -> QueryResult<Option<String>> {
-    diesel::sql_query("SELECT currency_code FROM amazon_ads.profiles WHERE id = $1")
-        .bind::<BigInt, _>(id)
-        .get_result::<Currency>(conn)
-        .optional()
-        .map(|c| c.map(|c| c.currency_code))
+/// A synced profile's currency, if `workspace` owns it (any when `None`).
+fn profile_currency(
+    conn: &mut PgConnection,
+    id: i64,
+    workspace: Option<WorkspaceId>,
+) -> QueryResult<Option<String>> {
+    diesel::sql_query(format!(
+        "SELECT currency_code FROM amazon_ads.profiles WHERE id = $1 AND {}",
+        in_workspace("id", "amazon_ads", 2)
+    ))
+    .bind::<BigInt, _>(id)
+    .bind::<Nullable<BigInt>, _>(workspace.map(WorkspaceId::get))
+    .get_result::<Currency>(conn)
+    .optional()
+    .map(|c| c.map(|c| c.currency_code))
 }
 
 /// Money from a NUMERIC read as text, in `currency`.

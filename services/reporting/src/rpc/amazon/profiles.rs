@@ -3,12 +3,13 @@
 use adsync_proto::reporting::{
     AmazonProfile, ListAmazonProfilesRequest, ListAmazonProfilesResponse,
 };
-use adsync_server::FieldViolations;
+use adsync_server::{FieldViolations, Reach, WorkspaceId};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Text};
+use diesel::sql_types::{BigInt, Nullable, Text};
 
 use crate::error::{DOMAIN, Error};
 use crate::request::IdPage;
+use crate::scope::in_workspace;
 use crate::service::ReportingApi;
 
 #[derive(QueryableByName)]
@@ -37,10 +38,12 @@ impl ReportingApi {
     pub(crate) async fn list_amazon_profiles(
         &self,
         req: ListAmazonProfilesRequest,
+        reach: Reach,
     ) -> Result<ListAmazonProfilesResponse, Error> {
         let mut v = FieldViolations::new();
         let page = IdPage::parse(
             "ListAmazonProfiles",
+            reach,
             String::new(),
             req.page_size,
             &req.page_token,
@@ -48,16 +51,18 @@ impl ReportingApi {
         );
         v.into_result(DOMAIN)?;
         let (after, limit) = (page.after, page.limit());
+        let workspace = self.filter(reach).map(WorkspaceId::get);
         let mut rows: Vec<ProfileRow> = self
-            .db
-            .run(move |conn| {
-                diesel::sql_query(
+            .read(reach, move |conn| {
+                diesel::sql_query(format!(
                     "SELECT id, region, country_code, currency_code, time_zone, marketplace_id, \
                             account_id, account_type, account_name \
-                     FROM amazon_ads.profiles WHERE id > $1 ORDER BY id LIMIT $2",
-                )
+                     FROM amazon_ads.profiles WHERE id > $1 AND {} ORDER BY id LIMIT $2",
+                    in_workspace("id", "amazon_ads", 3)
+                ))
                 .bind::<BigInt, _>(after)
                 .bind::<BigInt, _>(limit)
+                .bind::<Nullable<BigInt>, _>(workspace)
                 .load(conn)
                 .map_err(Error::from)
             })

@@ -5,6 +5,7 @@ use adsync_proto::reporting::{
     AmazonSearchTerm, ListAmazonSearchTermsRequest, ListAmazonSearchTermsResponse,
 };
 use adsync_server::FieldViolations;
+use adsync_server::Reach;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Date, Nullable, Text};
 
@@ -62,17 +63,16 @@ impl ReportingApi {
     pub(crate) async fn list_amazon_search_terms(
         &self,
         req: ListAmazonSearchTermsRequest,
+        reach: Reach,
     ) -> Result<ListAmazonSearchTermsResponse, Error> {
         let mut v = FieldViolations::new();
         let parsed = Period::parse(req.period.as_ref(), self.max_range_days, &mut v);
         let campaign = optional_id("campaign_id", req.campaign_id, &mut v).unwrap_or(0);
         let limit = limit(req.limit, &mut v);
         v.into_result(DOMAIN)?;
-        let period = self.amazon_period(parsed).await?;
+        let period = self.amazon_period(reach, parsed).await?;
         let p = period.clone();
-        let rows: Vec<SearchTermRow> = self
-            .db
-            .run(move |conn| {
+        let rows: Vec<SearchTermRow> = self.read(reach, move |conn| {
                 diesel::sql_query(format!(
                     "{} ORDER BY s.cost DESC, s.search_term, s.campaign_id, s.ad_group_id, s.targeting_id \
                      LIMIT $4",

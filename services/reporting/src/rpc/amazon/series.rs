@@ -2,6 +2,7 @@
 //! day, ISO week or month, every period present (zeros where nothing ran), with a total
 //! over the range; conversions of the chosen attribution window.
 
+use adsync_server::Reach;
 use std::collections::HashMap;
 
 use adsync_proto::reporting::{
@@ -17,6 +18,7 @@ use super::{Attribution, Sums};
 use crate::error::{DOMAIN, Error};
 use crate::request::{date_range, ids};
 use crate::rpc::metrics::{Grain, periods};
+use crate::scope::Owned;
 use crate::service::ReportingApi;
 
 /// What a series is of: where its entities and its days are.
@@ -90,6 +92,7 @@ impl ReportingApi {
     pub(crate) async fn get_amazon_metrics(
         &self,
         req: GetAmazonMetricsRequest,
+        reach: Reach,
     ) -> Result<GetAmazonMetricsResponse, Error> {
         let mut v = FieldViolations::new();
         let level = match AmazonLevel::try_from(req.level) {
@@ -113,12 +116,15 @@ impl ReportingApi {
         let (level, range) = (level.expect("checked"), range.expect("checked"));
 
         let ids = wanted.clone();
+        let workspace = self.filter(reach);
         let (entities, days) = self
-            .db
-            .run(move |conn| {
-                let entities: Vec<EntityRow> = diesel::sql_query(level.entities)
+            .read(reach, move |conn| {
+                // Another workspace's ids are as unknown as ids that do not exist.
+                let owned = Owned::read(conn, "amazon_ads", workspace)?;
+                let mut entities: Vec<EntityRow> = diesel::sql_query(level.entities)
                     .bind::<Array<BigInt>, _>(&ids)
                     .load(conn)?;
+                entities.retain(|e| owned.has(e.profile_id));
                 let profiles: Vec<i64> = entities.iter().map(|e| e.profile_id).collect();
                 let campaigns: Vec<i64> = entities.iter().map(|e| e.campaign_id).collect();
                 // Profile and campaign lead every daily table's key: the read is a range

@@ -6,6 +6,7 @@
 use adsync_proto::reporting::{
     ListPriceChangesRequest, ListPriceChangesResponse, Money, PriceChange,
 };
+use adsync_server::Reach;
 use adsync_server::{FieldViolations, timestamp};
 use chrono::{DateTime, NaiveTime, TimeDelta, Utc};
 use diesel::prelude::*;
@@ -46,6 +47,7 @@ impl ReportingApi {
     pub(crate) async fn list_price_changes(
         &self,
         req: ListPriceChangesRequest,
+        reach: Reach,
     ) -> Result<ListPriceChangesResponse, Error> {
         let mut v = FieldViolations::new();
         if req.supplier_id <= 0 {
@@ -67,10 +69,9 @@ impl ReportingApi {
             .and_time(NaiveTime::MIN)
             .and_utc();
         let supplier = req.supplier_id;
-        let (exists, rows) = self
-            .db
-            .run(move |conn| {
-                let exists = supplier_exists(conn, supplier)?;
+        let workspace = self.filter(reach);
+        let (exists, rows) = self.read(reach, move |conn| {
+                let exists = supplier_exists(conn, supplier, workspace)?;
                 // Versions opened within the period name the items that changed; for
                 // each, the version current just before it and the one current at its end.
                 let rows: Vec<ChangeRow> = diesel::sql_query(

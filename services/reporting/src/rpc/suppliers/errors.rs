@@ -2,6 +2,7 @@
 //! keyset pages by the log's id.
 
 use adsync_proto::reporting::{ListParsingErrorsRequest, ListParsingErrorsResponse, ParsingError};
+use adsync_server::Reach;
 use adsync_server::{FieldViolations, error_status};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable, Text, Uuid as SqlUuid};
@@ -41,6 +42,7 @@ impl ReportingApi {
     pub(crate) async fn list_parsing_errors(
         &self,
         req: ListParsingErrorsRequest,
+        reach: Reach,
     ) -> Result<ListParsingErrorsResponse, Error> {
         let mut v = FieldViolations::new();
         if req.supplier_id <= 0 {
@@ -61,6 +63,7 @@ impl ReportingApi {
         };
         let page = IdPage::parse(
             "ListParsingErrors",
+            reach,
             format!("{}|{:?}", req.supplier_id, run),
             req.page_size,
             &req.page_token,
@@ -68,10 +71,9 @@ impl ReportingApi {
         );
         v.into_result(DOMAIN)?;
         let (supplier, after, limit) = (req.supplier_id, page.after, page.limit());
-        let found = self
-            .db
-            .run(move |conn| {
-                if !supplier_exists(conn, supplier)? {
+        let workspace = self.filter(reach);
+        let found = self.read(reach, move |conn| {
+                if !supplier_exists(conn, supplier, workspace)? {
                     return Err(no_supplier(supplier));
                 }
                 let run: Option<RunRow> = match run {

@@ -6,7 +6,8 @@ use adsync_proto::reporting::{
     ListSupplierItemsResponse, Money, PriceVersion, SupplierItemStatus,
 };
 use adsync_server::{
-    FieldViolations, decode_page_token, encode_page_token, error_status, timestamp,
+    FieldViolations, Reach, WorkspaceId, decode_page_token, encode_page_token, error_status,
+    timestamp,
 };
 use chrono::{DateTime, Utc};
 use diesel::pg::Pg;
@@ -14,7 +15,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Jsonb, Nullable, Text, Timestamptz};
 use tonic::Code;
 
-use super::{ITEM_COLUMNS, ITEMS_WITH_PRICES, ItemRow};
+use super::{ITEM_COLUMNS, ITEMS_WITH_PRICES, ItemRow, supplier_exists};
 use crate::error::{DOMAIN, Error};
 use crate::request::{contains_pattern, name_filter, page_size};
 use crate::service::ReportingApi;
@@ -49,6 +50,7 @@ impl ReportingApi {
     pub(crate) async fn list_supplier_items(
         &self,
         req: ListSupplierItemsRequest,
+        reach: Reach,
     ) -> Result<ListSupplierItemsResponse, Error> {
         let mut v = FieldViolations::new();
         if req.supplier_id < 0 {
@@ -97,6 +99,7 @@ impl ReportingApi {
             changed_since,
             req.include_discontinued
         );
+        let fingerprint = format!("{fingerprint}|{}", reach.fingerprint());
         let after = if req.page_token.is_empty() {
             (0, String::new())
         } else {
@@ -125,7 +128,9 @@ impl ReportingApi {
                AND ($5 OR i.discontinued_at IS NULL) \
                AND (i.supplier_id, i.sku) > ($6, $7) \
                AND ($8::timestamptz IS NULL OR i.created_at >= $8 OR i.discontinued_at >= $8 \
-                    OR i.status_changed_at >= $8 OR p.valid_from >= $8)"
+                    OR i.status_changed_at >= $8 OR p.valid_from >= $8) \
+               AND ($10::int8 IS NULL OR i.supplier_id IN \
+                    (SELECT w.id FROM supplier_feed.suppliers w WHERE w.workspace_id = $10))"
         );
         let mut alternatives = Vec::new();
         for (header, value) in &characteristics {
@@ -133,7 +138,7 @@ impl ReportingApi {
                 .into_iter()
                 .map(|a| {
                     alternatives.push(a);
-                    format!("i.characteristics @> ${}", 9 + alternatives.len())
+                    format!("i.characteristics @> ${}", 10 + alternatives.len())
                 })
                 .collect();
             sql.push_str(&format!(" AND ({})", any.join(" OR ")));
@@ -146,9 +151,9 @@ impl ReportingApi {
             contains_pattern(&req.name_contains).unwrap_or_default(),
         );
         let include_discontinued = req.include_discontinued;
+        let workspace = self.filter(reach).map(WorkspaceId::get);
         let mut rows: Vec<ItemRow> = self
-            .db
-            .run(move |conn| {
+            .read(reach, move |conn| {
                 let mut query = diesel::sql_query(sql)
                     .into_boxed::<Pg>()
                     .bind::<BigInt, _>(supplier)
@@ -159,7 +164,8 @@ impl ReportingApi {
                     .bind::<BigInt, _>(after.0)
                     .bind::<Text, _>(after.1)
                     .bind::<Nullable<Timestamptz>, _>(changed_since)
-                    .bind::<BigInt, _>(size + 1);
+                    .bind::<BigInt, _>(size + 1)
+                    .bind::<Nullable<BigInt>, _>(workspace);
                 for a in alternatives {
                     query = query.bind::<Jsonb, _>(a);
                 }
@@ -186,6 +192,7 @@ impl ReportingApi {
     pub(crate) async fn get_item_price_history(
         &self,
         req: GetItemPriceHistoryRequest,
+        reach: Reach,
     ) -> Result<GetItemPriceHistoryResponse, Error> {
         let mut v = FieldViolations::new();
         if req.supplier_id <= 0 {
@@ -197,9 +204,13 @@ impl ReportingApi {
         }
         v.into_result(DOMAIN)?;
         let supplier = req.supplier_id;
+        let workspace = self.filter(reach);
         let (item, versions) = self
-            .db
-            .run(move |conn| {
+            .read(reach, move |conn| {
+                // Another workspace's supplier has no items, as far as this caller knows.
+                if !supplier_exists(conn, supplier, workspace)? {
+                    return Ok((None, Vec::new()));
+                }
                 let item: Option<ItemRow> = diesel::sql_query(format!(
                     "SELECT {ITEM_COLUMNS} FROM {ITEMS_WITH_PRICES} \
                      WHERE i.supplier_id = $1 AND i.sku = $2"

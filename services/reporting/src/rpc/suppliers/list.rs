@@ -2,7 +2,7 @@
 //! rows the last read of their list refused, keyset pages by id.
 
 use adsync_proto::reporting::{ListSuppliersRequest, ListSuppliersResponse, Supplier};
-use adsync_server::{FieldViolations, timestamp};
+use adsync_server::{FieldViolations, Reach, WorkspaceId, timestamp};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable, Text, Timestamptz};
@@ -39,10 +39,12 @@ impl ReportingApi {
     pub(crate) async fn list_suppliers(
         &self,
         req: ListSuppliersRequest,
+        reach: Reach,
     ) -> Result<ListSuppliersResponse, Error> {
         let mut v = FieldViolations::new();
         let page = IdPage::parse(
             "ListSuppliers",
+            reach,
             String::new(),
             req.page_size,
             &req.page_token,
@@ -50,9 +52,8 @@ impl ReportingApi {
         );
         v.into_result(DOMAIN)?;
         let (after, limit) = (page.after, page.limit());
-        let mut rows: Vec<SupplierRow> = self
-            .db
-            .run(move |conn| {
+        let workspace = self.filter(reach).map(WorkspaceId::get);
+        let mut rows: Vec<SupplierRow> = self.read(reach, move |conn| {
                 diesel::sql_query(format!(
                     "SELECT s.id, s.name, s.kind, \
                             COALESCE(c.draft, 0) AS draft, COALESCE(c.active, 0) AS active, \
@@ -73,11 +74,13 @@ impl ReportingApi {
                          ORDER BY finished_at DESC LIMIT 1) r ON true \
                      LEFT JOIN LATERAL (SELECT error_count FROM sync_runs WHERE id = \
                          (SELECT id FROM sync_runs lr WHERE {LAST_READ})) l ON true \
-                     WHERE s.id > $1 ORDER BY s.id LIMIT $2",
+                     WHERE s.id > $1 AND ($3::int8 IS NULL OR s.workspace_id = $3) \
+                     ORDER BY s.id LIMIT $2",
                     LAST_READ = last_read_run("s.id"),
                 ))
                 .bind::<BigInt, _>(after)
                 .bind::<BigInt, _>(limit)
+                .bind::<Nullable<BigInt>, _>(workspace)
                 .load(conn)
                 .map_err(Error::from)
             })

@@ -38,10 +38,12 @@ pub(crate) fn last_read_run(supplier: &str) -> String {
     )
 }
 
-/// Whether supplier `id` exists.
+/// Whether supplier `id` exists in `workspace` (any when `None`): another workspace's
+/// supplier is as unknown as one that does not exist.
 pub(crate) fn supplier_exists(
     conn: &mut diesel::PgConnection,
     id: i64,
+    workspace: Option<adsync_server::WorkspaceId>,
 ) -> diesel::QueryResult<bool> {
     use diesel::RunQueryDsl;
     #[derive(QueryableByName)]
@@ -50,9 +52,11 @@ pub(crate) fn supplier_exists(
         found: bool,
     }
     let row: Found = diesel::sql_query(
-        "SELECT EXISTS (SELECT 1 FROM supplier_feed.suppliers WHERE id = $1) AS found",
+        "SELECT EXISTS (SELECT 1 FROM supplier_feed.suppliers \
+         WHERE id = $1 AND ($2::int8 IS NULL OR workspace_id = $2)) AS found",
     )
     .bind::<BigInt, _>(id)
+    .bind::<diesel::sql_types::Nullable<BigInt>, _>(workspace.map(adsync_server::WorkspaceId::get))
     .get_result(conn)?;
     Ok(row.found)
 }

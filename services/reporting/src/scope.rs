@@ -1,0 +1,143 @@
+//! Reads on behalf of a caller, in two layers.
+//!
+//! Every report filters by the caller's workspace itself: lists with
+//! [`in_workspace`] in their SQL, reads of named accounts and entities through [`Owned`]
+//! (another workspace's is as unknown as one that does not exist: NOT_FOUND).
+//!
+//! Behind that, a workspace caller's reads run in a transaction that takes the database
+//! role `adsync_workspace_reader` and names the caller's workspace: the warehouse's
+//! row-level security then shows that transaction only the workspace's rows, whatever
+//! the query — so a report whose filter is missing still returns nothing of another
+//! workspace. A platform caller's reads run as the service itself.
+
+use std::collections::HashSet;
+
+use adsync_db::DbError;
+use adsync_server::{Reach, WorkspaceId};
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+
+use crate::error::Error;
+use crate::service::ReportingApi;
+
+/// The role a workspace caller's reads take (made by the warehouse's migrations).
+pub(crate) const WORKSPACE_READER: &str = "adsync_workspace_reader";
+
+/// Narrows the current transaction to `workspace`'s rows.
+fn enter(conn: &mut PgConnection, workspace: WorkspaceId) -> QueryResult<()> {
+    // A number: nothing to quote.
+    conn.batch_execute(&format!(
+        "SET LOCAL ROLE {WORKSPACE_READER}; SET LOCAL adsync.workspace_id = '{workspace}'"
+    ))
+}
+
+/// Whether this login can take the workspace reader role (checked at start-up).
+pub(crate) fn check_workspace_reader(conn: &mut PgConnection) -> Result<(), Error> {
+    conn.transaction(|conn| {
+        conn.batch_execute(&format!("SET LOCAL ROLE {WORKSPACE_READER}"))
+    })
+    .map_err(|e| {
+        Error::Config(format!(
+            "this database login cannot take the role {WORKSPACE_READER} that workspace callers' reads run as ({e}); \
+             grant it: GRANT {WORKSPACE_READER} TO <the services' login>"
+        ))
+    })
+}
+
+impl ReportingApi {
+    /// Runs `read` for a caller of `reach` (in a transaction narrowed to its workspace
+    /// when it has one).
+    pub(crate) async fn read<T, E, F>(&self, reach: Reach, read: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut PgConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<DbError> + From<diesel::result::Error> + Send + 'static,
+    {
+        let Some(workspace) = self.narrowed(reach) else {
+            return self.db.run(read).await;
+        };
+        self.db
+            .run(move |conn| {
+                conn.transaction(|conn| {
+                    enter(conn, workspace)?;
+                    read(conn)
+                })
+            })
+            .await
+    }
+
+    /// As [`ReportingApi::read`], in one read-only repeatable-read snapshot: every query
+    /// of `read` sees the same committed state.
+    pub(crate) async fn read_snapshot<T, E, F>(&self, reach: Reach, read: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut PgConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<DbError> + From<diesel::result::Error> + Send + 'static,
+    {
+        let workspace = self.narrowed(reach);
+        self.db
+            .run(move |conn| {
+                conn.build_transaction()
+                    .read_only()
+                    .repeatable_read()
+                    .run(|conn| {
+                        if let Some(workspace) = workspace {
+                            enter(conn, workspace)?;
+                        }
+                        read(conn)
+                    })
+            })
+            .await
+    }
+
+    /// The workspace a caller's reads are narrowed to by row-level security.
+    fn narrowed(&self, reach: Reach) -> Option<WorkspaceId> {
+        reach.workspace()
+    }
+
+    /// The workspace a caller's reports filter by (`None`: every workspace's).
+    pub(crate) fn filter(&self, reach: Reach) -> Option<WorkspaceId> {
+        if self.workspace_filters_off {
+            return None;
+        }
+        reach.workspace()
+    }
+}
+
+/// A condition that `column` holds an account of `source` that workspace `$param` (a
+/// nullable int8 bind; NULL: every workspace) owns.
+pub(crate) fn in_workspace(column: &str, source: &str, param: usize) -> String {
+    format!(
+        "(${param}::int8 IS NULL OR {column} IN (SELECT w.account_id FROM sync_accounts w \
+         WHERE w.source = '{source}' AND w.workspace_id = ${param}))"
+    )
+}
+
+/// The accounts of one source a caller's workspace owns, to check what a request names.
+#[derive(Debug, Clone)]
+pub(crate) struct Owned(Option<HashSet<i64>>);
+
+impl Owned {
+    /// `workspace`'s accounts of `source` (every account when `None`).
+    pub(crate) fn read(
+        conn: &mut PgConnection,
+        source: &str,
+        workspace: Option<WorkspaceId>,
+    ) -> QueryResult<Owned> {
+        use adsync_warehouse::schema::sync_accounts::dsl as a;
+        let Some(workspace) = workspace else {
+            return Ok(Owned(None));
+        };
+        let ids: Vec<i64> = a::sync_accounts
+            .filter(a::source.eq(source))
+            .filter(a::workspace_id.eq(workspace.get()))
+            .select(a::account_id)
+            .load(conn)?;
+        Ok(Owned(Some(ids.into_iter().collect())))
+    }
+
+    /// Whether the caller may read `account`.
+    pub(crate) fn has(&self, account: i64) -> bool {
+        self.0.as_ref().is_none_or(|ids| ids.contains(&account))
+    }
+}
