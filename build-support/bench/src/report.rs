@@ -47,6 +47,11 @@ pub(crate) struct Args {
     /// Run only the scenarios whose name contains this text (e.g. "GetSyncStatus").
     #[arg(long)]
     only: Option<String>,
+    /// Read with a token of the default workspace, which owns the synced data (its
+    /// reports then run under the workspace filters and row-level security), instead of
+    /// a platform token.
+    #[arg(long)]
+    workspace_token: bool,
 }
 
 #[derive(QueryableByName)]
@@ -321,7 +326,19 @@ pub(crate) async fn run(args: Args) -> anyhow::Result<()> {
             let _ = stop.await;
         })
     })?;
-    let (token, _) = stack.token("bench-reader", &[Scope::ReportsRead]).await;
+    let token = if args.workspace_token {
+        stack.workspace_token(1, &[Scope::ReportsRead]).await
+    } else {
+        stack.token("bench-reader", &[Scope::ReportsRead]).await.0
+    };
+    println!(
+        "reading as a {} token",
+        if args.workspace_token {
+            "default-workspace"
+        } else {
+            "platform"
+        }
+    );
 
     let ids = |sql: &str| -> anyhow::Result<Vec<i64>> {
         Ok(sql_query(sql)

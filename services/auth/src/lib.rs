@@ -65,6 +65,11 @@ pub async fn serve(
             expiring_soon: TimeDelta::days(config.expiring_soon_days as i64),
         }),
         refresh_flights: Arc::new(Mutex::new(HashMap::new())),
+        // Every auth replica holds the encryption keys, and nobody else: they key the
+        // page tokens too (through a derived key, never themselves).
+        page_tokens: adsync_server::PageTokens::from_secret(
+            secrecy::ExposeSecret::expose_secret(&config.token_encryption_keys).as_bytes(),
+        ),
     };
     // No positive cache here: the database is local, and a revoked token must stop at once.
     let authenticator = Arc::new(rpc::LocalAuthenticator {

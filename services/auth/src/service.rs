@@ -91,6 +91,8 @@ pub(crate) struct AuthApi {
     /// One refresh per connection at a time in this process; the database lease covers
     /// other replicas.
     pub(crate) refresh_flights: Arc<Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>>,
+    /// Signs and reads the list RPCs' page tokens.
+    pub(crate) page_tokens: adsync_server::PageTokens,
 }
 
 /// The caller the auth layer let in: who it is and what it may see. Refused when there

@@ -53,6 +53,11 @@ pub async fn serve(
         adsync_proto::ingestion::ingestion_service_server::IngestionServiceServer::new(
             service::IngestionApi {
                 platform: platform.clone(),
+                // The replicas of this service share its token, and nobody else holds
+                // it: it keys their page tokens (through a derived key).
+                page_tokens: adsync_server::PageTokens::from_secret(
+                    secrecy::ExposeSecret::expose_secret(&config.auth.service_token).as_bytes(),
+                ),
             },
         ),
     );

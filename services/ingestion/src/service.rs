@@ -88,6 +88,8 @@ pub(crate) type EventStream<T> = Pin<Box<dyn Stream<Item = Result<T, Status>> + 
 #[derive(Debug, Clone)]
 pub(crate) struct IngestionApi {
     pub(crate) platform: Arc<Platform>,
+    /// Signs and reads ListSyncRuns' page tokens and the event firehose's cursors.
+    pub(crate) page_tokens: adsync_server::PageTokens,
 }
 
 #[tonic::async_trait]

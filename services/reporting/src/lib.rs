@@ -57,6 +57,11 @@ pub async fn serve(
             .map_err(|_| Error::Config("--freshness-ttl-minutes is too large".to_owned()))?,
         clock: config.clock.clone(),
         workspace_filters_off: config.workspace_filters_off(),
+        // The replicas of this service share its token, and nobody else holds it: it
+        // keys their page tokens (through a derived key).
+        page_tokens: adsync_server::PageTokens::from_secret(
+            secrecy::ExposeSecret::expose_secret(&config.auth.service_token).as_bytes(),
+        ),
     };
     let routes = Routes::new(
         adsync_proto::reporting::reporting_service_server::ReportingServiceServer::new(api),

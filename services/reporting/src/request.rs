@@ -2,7 +2,7 @@
 //! tokens, and name filters. Each check adds to the request's [`FieldViolations`] so a
 //! caller learns every bad field at once.
 
-use adsync_server::{FieldViolations, Reach, decode_page_token, encode_page_token};
+use adsync_server::{FieldViolations, PageTokens, Reach};
 use chrono::{Datelike, Days, Months, NaiveDate};
 
 /// AIP-158 page sizes of the list RPCs: 0 means the default; above the maximum is refused.
@@ -153,6 +153,7 @@ pub(crate) fn page_size(raw: i32, v: &mut FieldViolations) -> i64 {
 #[derive(Debug)]
 pub(crate) struct IdPage {
     rpc: &'static str,
+    tokens: PageTokens,
     fingerprint: String,
     pub(crate) after: i64,
     pub(crate) size: i64,
@@ -164,6 +165,7 @@ impl IdPage {
     /// filters or another workspace is refused.
     pub(crate) fn parse(
         rpc: &'static str,
+        tokens: &PageTokens,
         reach: Reach,
         fingerprint: String,
         page_size: i32,
@@ -175,7 +177,10 @@ impl IdPage {
         let after = if page_token.is_empty() {
             0
         } else {
-            match decode_page_token(rpc, &fingerprint, page_token).and_then(|c| c.parse().ok()) {
+            match tokens
+                .decode(rpc, &fingerprint, page_token)
+                .and_then(|c| c.parse().ok())
+            {
                 Some(after) => after,
                 None => {
                     v.add(
@@ -188,6 +193,7 @@ impl IdPage {
         };
         IdPage {
             rpc,
+            tokens: tokens.clone(),
             fingerprint,
             after,
             size,
@@ -202,7 +208,8 @@ impl IdPage {
         }
         rows.truncate(self.size as usize);
         let last = id(rows.last().expect("a full page"));
-        encode_page_token(self.rpc, &self.fingerprint, &last.to_string())
+        self.tokens
+            .encode(self.rpc, &self.fingerprint, &last.to_string())
     }
 
     /// How many rows to fetch: one more than the page, to learn whether another follows.

@@ -113,6 +113,8 @@ pub(crate) struct ReportingApi {
     /// Test builds only: reports skip their own workspace filter, leaving row-level
     /// security alone to keep workspaces apart (what a test of that backstop needs).
     pub(crate) workspace_filters_off: bool,
+    /// Signs and reads the list RPCs' page tokens.
+    pub(crate) page_tokens: adsync_server::PageTokens,
 }
 
 #[tonic::async_trait]

@@ -15,8 +15,9 @@ use adsync_proto::ingestion::{
     GetSupplierFeedRequest, GetSyncRunRequest, ItemStatus, ListSupplierFeedsRequest,
     ListSupplierUploadsRequest, ListSyncRunsRequest, PreviewSupplierFeedRequest,
     SetItemStatusRequest, Source, StartSyncRequest, SubscribeSyncEventsRequest, SupplierFeed,
-    SyncStatus, SyncTrigger, TriggerSyncRequest, UploadedFileLocation, WatchSyncRequest,
-    preview_supplier_feed_request, supplier_feed,
+    SyncStatus, SyncTrigger, TriggerSyncRequest, UploadStart, UploadSupplierFileRequest,
+    UploadedFileLocation, WatchSyncRequest, preview_supplier_feed_request, supplier_feed,
+    upload_supplier_file_request,
 };
 use adsync_proto::reporting::reporting_service_client::ReportingServiceClient;
 use adsync_proto::reporting::{
@@ -383,6 +384,46 @@ async fn a_workspace_reaches_none_of_another_workspaces_ingestion() {
                 .await
                 .unwrap_err(),
         );
+        let upload = client
+            .upload_supplier_file(bearer(
+                tokio_stream::iter([
+                    UploadSupplierFileRequest {
+                        part: Some(upload_supplier_file_request::Part::Start(UploadStart {
+                            supplier_id: id,
+                            file_name: "prices.csv".into(),
+                            format: 0,
+                        })),
+                    },
+                    UploadSupplierFileRequest {
+                        part: Some(upload_supplier_file_request::Part::Chunk(
+                            b"SKU,Name,Price\nX-1,Shelf,1.00\n".to_vec(),
+                        )),
+                    },
+                ]),
+                token,
+            ))
+            .await;
+        not_found(upload.unwrap_err());
+        // A feed cannot be made in another workspace.
+        let elsewhere = client
+            .create_supplier_feed(bearer(
+                CreateSupplierFeedRequest {
+                    feed: Some(SupplierFeed {
+                        supplier: "Elsewhere".into(),
+                        location: Some(supplier_feed::Location::UploadedFiles(
+                            UploadedFileLocation::default(),
+                        )),
+                        decimal_separator: ".".into(),
+                        thousands_separator: ",".into(),
+                        default_currency: "EUR".into(),
+                        ..Default::default()
+                    }),
+                    workspace_id: globex.id,
+                },
+                token,
+            ))
+            .await;
+        not_found(elsewhere.unwrap_err());
         // Discovery through acme's connections finds nothing of globex's.
         let found = discover(&stack, token, Source::Unspecified).await;
         for a in &found.accounts {

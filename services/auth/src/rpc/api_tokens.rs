@@ -14,7 +14,7 @@ use adsync_server::{
 use chrono::{DateTime, TimeDelta, Utc};
 use diesel::PgConnection;
 
-use super::{next_page, page_cursor, page_size, timestamp};
+use super::{page_size, timestamp};
 use crate::db::api_tokens;
 use crate::db::models::{ApiTokenRow, NewApiToken};
 use crate::error::{DOMAIN, Error, TokenProblem};
@@ -241,7 +241,7 @@ impl AuthApi {
             req.workspace_id,
             reach.fingerprint()
         );
-        let after = page_cursor("ListApiTokens", &fingerprint, &req.page_token)?;
+        let after = self.page_cursor("ListApiTokens", &fingerprint, &req.page_token)?;
         let include_revoked = req.include_revoked;
         // Another workspace's id lists nothing, as if it had no tokens.
         let Ok(only) = reach.resolve(req.workspace_id, None) else {
@@ -255,9 +255,10 @@ impl AuthApi {
                     .map_err(Error::from)
             })
             .await?;
-        let next_page_token = next_page(&mut rows, limit, "ListApiTokens", &fingerprint, |r| {
-            r.id.clone()
-        });
+        let next_page_token =
+            self.next_page(&mut rows, limit, "ListApiTokens", &fingerprint, |r| {
+                r.id.clone()
+            });
         Ok(ListApiTokensResponse {
             api_tokens: rows.iter().map(token_proto).collect(),
             next_page_token,

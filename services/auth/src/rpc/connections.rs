@@ -7,7 +7,7 @@ use adsync_proto::auth::{
 };
 use adsync_server::{Reach, WorkspaceId, invalid_field};
 
-use super::{next_page, page_cursor, page_size, timestamp};
+use super::{page_size, timestamp};
 use crate::db::connections;
 use crate::db::models::ConnectionRow;
 use crate::error::{DOMAIN, Error};
@@ -74,7 +74,7 @@ impl AuthApi {
             req.workspace_id,
             reach.fingerprint()
         );
-        let after = page_cursor("ListConnections", &fingerprint, &req.page_token)?;
+        let after = self.page_cursor("ListConnections", &fingerprint, &req.page_token)?;
         let include_revoked = req.include_revoked;
         // Another workspace's id lists nothing, as if it had no connections.
         let Ok(only) = reach.resolve(req.workspace_id, None) else {
@@ -88,9 +88,10 @@ impl AuthApi {
                     .map_err(Error::from)
             })
             .await?;
-        let next_page_token = next_page(&mut rows, limit, "ListConnections", &fingerprint, |r| {
-            r.id.clone()
-        });
+        let next_page_token =
+            self.next_page(&mut rows, limit, "ListConnections", &fingerprint, |r| {
+                r.id.clone()
+            });
         Ok(ListConnectionsResponse {
             connections: rows.iter().map(|r| self.connection_proto(r)).collect(),
             next_page_token,

@@ -29,40 +29,45 @@ pub(crate) fn page_size(requested: i32, default: i64, max: i64) -> Result<i64, E
     })
 }
 
-/// The cursor of a page token issued by `rpc` for `fingerprint`, or INVALID_ARGUMENT.
-pub(crate) fn page_cursor(
-    rpc: &str,
-    fingerprint: &str,
-    token: &str,
-) -> Result<Option<String>, Error> {
-    if token.is_empty() {
-        return Ok(None);
+impl crate::service::AuthApi {
+    /// The cursor of a page token issued by `rpc` for `fingerprint`, or INVALID_ARGUMENT.
+    pub(crate) fn page_cursor(
+        &self,
+        rpc: &str,
+        fingerprint: &str,
+        token: &str,
+    ) -> Result<Option<String>, Error> {
+        if token.is_empty() {
+            return Ok(None);
+        }
+        self.page_tokens
+            .decode(rpc, fingerprint, token)
+            .map(Some)
+            .ok_or_else(|| {
+                Error::from(adsync_server::invalid_field(
+                    DOMAIN,
+                    "page_token",
+                    "not a page token of this call with these filters; start again without it",
+                ))
+            })
     }
-    adsync_server::decode_page_token(rpc, fingerprint, token)
-        .map(Some)
-        .ok_or_else(|| {
-            Error::from(adsync_server::invalid_field(
-                DOMAIN,
-                "page_token",
-                "not a page token of this call with these filters; start again without it",
-            ))
-        })
-}
 
-/// Given `limit + 1` rows fetched for a page, keeps `limit` and returns the token of the
-/// next page (empty at the end of the collection), made from the last row kept.
-pub(crate) fn next_page<T>(
-    rows: &mut Vec<T>,
-    limit: i64,
-    rpc: &str,
-    fingerprint: &str,
-    cursor: impl Fn(&T) -> String,
-) -> String {
-    if rows.len() as i64 <= limit {
-        return String::new();
+    /// Given `limit + 1` rows fetched for a page, keeps `limit` and returns the token of
+    /// the next page (empty at the end of the collection), made from the last row kept.
+    pub(crate) fn next_page<T>(
+        &self,
+        rows: &mut Vec<T>,
+        limit: i64,
+        rpc: &str,
+        fingerprint: &str,
+        cursor: impl Fn(&T) -> String,
+    ) -> String {
+        if rows.len() as i64 <= limit {
+            return String::new();
+        }
+        rows.truncate(limit as usize);
+        rows.last()
+            .map(|r| self.page_tokens.encode(rpc, fingerprint, &cursor(r)))
+            .unwrap_or_default()
     }
-    rows.truncate(limit as usize);
-    rows.last()
-        .map(|r| adsync_server::encode_page_token(rpc, fingerprint, &cursor(r)))
-        .unwrap_or_default()
 }

@@ -7,7 +7,7 @@ use adsync_proto::auth::{
 };
 use adsync_server::{FieldViolations, Reach, WorkspaceId};
 
-use super::{next_page, page_cursor, page_size, timestamp};
+use super::{page_size, timestamp};
 use crate::db::models::{NewWorkspace, WorkspaceRow};
 use crate::db::workspaces;
 use crate::error::{DOMAIN, Error};
@@ -117,7 +117,8 @@ impl AuthApi {
     ) -> Result<ListWorkspacesResponse, Error> {
         let limit = page_size(req.page_size, 50, 100)?;
         let fingerprint = reach.fingerprint();
-        let after = page_cursor("ListWorkspaces", &fingerprint, &req.page_token)?
+        let after = self
+            .page_cursor("ListWorkspaces", &fingerprint, &req.page_token)?
             .map(|c| c.parse::<i64>())
             .transpose()
             .map_err(|_| {
@@ -132,9 +133,10 @@ impl AuthApi {
             .db
             .run(move |conn| workspaces::list(conn, only, after, limit + 1).map_err(Error::from))
             .await?;
-        let next_page_token = next_page(&mut rows, limit, "ListWorkspaces", &fingerprint, |r| {
-            r.id.to_string()
-        });
+        let next_page_token =
+            self.next_page(&mut rows, limit, "ListWorkspaces", &fingerprint, |r| {
+                r.id.to_string()
+            });
         Ok(ListWorkspacesResponse {
             workspaces: rows.iter().map(workspace_proto).collect(),
             next_page_token,

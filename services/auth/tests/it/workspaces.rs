@@ -3,10 +3,10 @@
 //! caller's workspace, and only `upstream:tokens` fetches upstream access tokens.
 
 use adsync_proto::auth::{
-    AuthenticateRequest, CompleteAuthorizationRequest, CreateWorkspaceRequest,
-    GetAccessTokenRequest, IssueApiTokenRequest, ListApiTokensRequest, ListConnectionsRequest,
-    ListWorkspacesRequest, RevokeApiTokenRequest, RevokeConnectionRequest, Scope,
-    StartAuthorizationRequest,
+    AuthenticateRequest, CompleteAuthorizationRequest, CreateServiceAccountConnectionRequest,
+    CreateWorkspaceRequest, GetAccessTokenRequest, IssueApiTokenRequest, ListApiTokensRequest,
+    ListConnectionsRequest, ListWorkspacesRequest, RevokeApiTokenRequest, RevokeConnectionRequest,
+    Scope, StartAuthorizationRequest,
 };
 use tonic::Code;
 use tonic_types::StatusExt;
@@ -421,6 +421,19 @@ async fn connections_belong_to_the_workspace_that_made_them() {
         .await
         .unwrap_err();
     assert_eq!(elsewhere.code(), Code::NotFound, "{elsewhere:?}");
+    let key_elsewhere = auth
+        .client()
+        .create_service_account_connection(bearer(
+            CreateServiceAccountConnectionRequest {
+                key_file_json: "{}".into(),
+                workspace_id: acme,
+                ..Default::default()
+            },
+            &globex_admin,
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(key_elsewhere.code(), Code::NotFound, "{key_elsewhere:?}");
 
     // Another workspace's authorization cannot be completed, and stays usable by its own.
     let started = auth

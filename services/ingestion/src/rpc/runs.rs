@@ -4,7 +4,7 @@ use adsync_proto::ingestion::{
     ListSyncRunsRequest, ListSyncRunsResponse, SubscribeSyncEventsRequest,
     SubscribeSyncEventsResponse, SyncStatus, SyncTrigger,
 };
-use adsync_server::{FieldViolations, Reach, decode_page_token, encode_page_token, invalid_field};
+use adsync_server::{FieldViolations, Reach, invalid_field};
 
 use super::{Unspecified, source_of};
 use crate::error::{DOMAIN, Error};
@@ -93,7 +93,9 @@ impl IngestionApi {
         let after = if req.page_token.is_empty() {
             None
         } else {
-            let cursor = decode_page_token("ListSyncRuns", &fingerprint, &req.page_token)
+            let cursor = self
+                .page_tokens
+                .decode("ListSyncRuns", &fingerprint, &req.page_token)
                 .and_then(|c| {
                     let (t, id) = c.split_once('|')?;
                     Some((
@@ -120,7 +122,7 @@ impl IngestionApi {
         let next_page_token = if rows.len() as i64 > limit {
             rows.truncate(limit as usize);
             let last = rows.last().expect("not empty");
-            encode_page_token(
+            self.page_tokens.encode(
                 "ListSyncRuns",
                 &fingerprint,
                 &format!("{}|{}", last.created_at.to_rfc3339(), last.id),
@@ -167,20 +169,22 @@ impl IngestionApi {
                 .run(|conn| events::latest_id(conn).map_err(Error::from))
                 .await?
         } else {
-            decode_page_token(
-                "SubscribeSyncEvents",
-                &reach.fingerprint(),
-                &req.after_cursor,
-            )
-            .and_then(|c| c.parse::<i64>().ok())
-            .ok_or_else(|| {
-                invalid_field(DOMAIN, "after_cursor", "not a cursor this service issued")
-            })?
+            self.page_tokens
+                .decode(
+                    "SubscribeSyncEvents",
+                    &reach.fingerprint(),
+                    &req.after_cursor,
+                )
+                .and_then(|c| c.parse::<i64>().ok())
+                .ok_or_else(|| {
+                    invalid_field(DOMAIN, "after_cursor", "not a cursor this service issued")
+                })?
         };
         let platform = self.platform.clone();
         let accounts = req.account_ids;
         let workspace = reach.workspace();
         let cursor_binding = reach.fingerprint();
+        let page_tokens = self.page_tokens.clone();
         let stream = async_stream::try_stream! {
             let mut last = start;
             let mut closing = platform.closing.subscribe();
@@ -199,7 +203,7 @@ impl IngestionApi {
                     let event = runs::decode_event(&stored.payload).map_err(tonic::Status::from)?;
                     yield SubscribeSyncEventsResponse {
                         event: Some(event),
-                        cursor: encode_page_token("SubscribeSyncEvents", &cursor_binding, &stored.id.to_string()),
+                        cursor: page_tokens.encode("SubscribeSyncEvents", &cursor_binding, &stored.id.to_string()),
                     };
                 }
                 runs::wait_for_events(&mut closing, notified).await.map_err(tonic::Status::from)?;

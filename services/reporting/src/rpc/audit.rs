@@ -115,6 +115,7 @@ impl ReportingApi {
         let fingerprint = format!("{account:?}|{}", req.include_clean);
         let page = IdPage::parse(
             "AuditCampaigns",
+            &self.page_tokens,
             reach,
             fingerprint,
             req.page_size,
@@ -125,6 +126,9 @@ impl ReportingApi {
         let (after, limit, include_clean) = (page.after, page.limit(), req.include_clean);
         let now: DateTime<Utc> = self.clock.now();
         let workspace = self.filter(reach).map(WorkspaceId::get);
+        // The recent window's first day (`since`) comes out of the aggregate, so the
+        // recent-spend probe compares dates with a plain value: under row-level security
+        // only leakproof conditions may bound an index scan, and `d - 7` is not one.
         let mut rows: Vec<AuditRow> = self.read(reach, move |conn| {
                 diesel::sql_query(format!(
                     "SELECT * FROM ( \
@@ -134,7 +138,7 @@ impl ReportingApi {
                          COALESCE(c.cost_type = 'CPM', false) AS maximum_delivery, \
                          (last.d IS NOT NULL AND NOT EXISTS ( \
                             SELECT 1 FROM linkedin.campaign_daily_metrics m \
-                            WHERE m.campaign_id = c.id AND m.date > last.d - {RECENT_DAYS} \
+                            WHERE m.campaign_id = c.id AND m.date > last.since \
                               AND m.date <= last.d AND m.cost > 0)) AS no_recent_delivery, \
                          (c.daily_budget IS NULL AND c.total_budget IS NULL) AS no_budget, \
                          NOT EXISTS (SELECT 1 FROM linkedin.creatives r \
@@ -144,7 +148,8 @@ impl ReportingApi {
                          last.d AS last_metric_date \
                        FROM linkedin.campaigns c \
                        LEFT JOIN linkedin.campaign_groups g ON g.id = c.campaign_group_id \
-                       CROSS JOIN LATERAL (SELECT max(m.date) AS d FROM linkedin.campaign_daily_metrics m \
+                       CROSS JOIN LATERAL (SELECT max(m.date) AS d, max(m.date) - {RECENT_DAYS} AS since \
+                                           FROM linkedin.campaign_daily_metrics m \
                                            WHERE m.account_id = c.account_id) last \
                        WHERE c.status = 'ACTIVE' AND c.id > $1 \
                          AND ($2::int8 IS NULL OR c.account_id = $2) AND {in_workspace} \

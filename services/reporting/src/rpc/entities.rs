@@ -244,6 +244,7 @@ impl ReportingApi {
         let fingerprint = format!("{:?}|{:?}", req.status, req.name_contains);
         let page = IdPage::parse(
             "ListAccounts",
+            &self.page_tokens,
             reach,
             fingerprint,
             req.page_size,
@@ -298,6 +299,7 @@ impl ReportingApi {
         );
         let page = IdPage::parse(
             "ListCampaigns",
+            &self.page_tokens,
             reach,
             fingerprint,
             req.page_size,
@@ -355,6 +357,7 @@ impl ReportingApi {
         );
         let page = IdPage::parse(
             "ListCreatives",
+            &self.page_tokens,
             reach,
             fingerprint,
             req.page_size,

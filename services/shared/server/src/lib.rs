@@ -29,7 +29,7 @@ pub use auth::{
 pub use clock::Clock;
 pub use deadline::{CallLimits, DeadlineLayer};
 pub use load::LoadShedLayer;
-pub use page_token::{decode_page_token, encode_page_token};
+pub use page_token::PageTokens;
 pub use proto_time::{duration, timestamp};
 pub use run::{Shutdown, run_binary};
 pub use serve::{ServeError, serve};

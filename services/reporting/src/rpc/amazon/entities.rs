@@ -153,6 +153,7 @@ impl ReportingApi {
         let parsed = Period::parse(req.period.as_ref(), self.max_range_days, &mut v);
         let page = IdPage::parse(
             "ListAmazonCampaigns",
+            &self.page_tokens,
             reach,
             fingerprint(req.period.as_ref(), &[]),
             req.page_size,
@@ -219,6 +220,7 @@ impl ReportingApi {
         let campaign = optional_id("campaign_id", req.campaign_id, &mut v).unwrap_or(0);
         let page = IdPage::parse(
             "ListAmazonAdGroups",
+            &self.page_tokens,
             reach,
             fingerprint(req.period.as_ref(), &[campaign]),
             req.page_size,
@@ -280,6 +282,7 @@ impl ReportingApi {
         let ad_group = optional_id("ad_group_id", req.ad_group_id, &mut v).unwrap_or(0);
         let page = IdPage::parse(
             "ListAmazonTargetings",
+            &self.page_tokens,
             reach,
             fingerprint(req.period.as_ref(), &[campaign, ad_group]),
             req.page_size,

@@ -43,6 +43,7 @@ impl ReportingApi {
         let mut v = FieldViolations::new();
         let page = IdPage::parse(
             "ListAmazonProfiles",
+            &self.page_tokens,
             reach,
             String::new(),
             req.page_size,

@@ -63,6 +63,7 @@ impl ReportingApi {
         };
         let page = IdPage::parse(
             "ListParsingErrors",
+            &self.page_tokens,
             reach,
             format!("{}|{:?}", req.supplier_id, run),
             req.page_size,

@@ -5,10 +5,7 @@ use adsync_proto::reporting::{
     GetItemPriceHistoryRequest, GetItemPriceHistoryResponse, ListSupplierItemsRequest,
     ListSupplierItemsResponse, Money, PriceVersion, SupplierItemStatus,
 };
-use adsync_server::{
-    FieldViolations, Reach, WorkspaceId, decode_page_token, encode_page_token, error_status,
-    timestamp,
-};
+use adsync_server::{FieldViolations, Reach, WorkspaceId, error_status, timestamp};
 use chrono::{DateTime, Utc};
 use diesel::pg::Pg;
 use diesel::prelude::*;
@@ -103,12 +100,13 @@ impl ReportingApi {
         let after = if req.page_token.is_empty() {
             (0, String::new())
         } else {
-            match decode_page_token("ListSupplierItems", &fingerprint, &req.page_token).and_then(
-                |c| {
+            match self
+                .page_tokens
+                .decode("ListSupplierItems", &fingerprint, &req.page_token)
+                .and_then(|c| {
                     let (id, sku) = c.split_once('\t')?;
                     Some((id.parse::<i64>().ok()?, sku.to_owned()))
-                },
-            ) {
+                }) {
                 Some(cursor) => cursor,
                 None => {
                     v.add(
@@ -175,7 +173,7 @@ impl ReportingApi {
         let next_page_token = if rows.len() as i64 > size {
             rows.truncate(size as usize);
             let last = rows.last().expect("a full page");
-            encode_page_token(
+            self.page_tokens.encode(
                 "ListSupplierItems",
                 &fingerprint,
                 &format!("{}\t{}", last.supplier_id, last.sku),

@@ -44,6 +44,7 @@ impl ReportingApi {
         let mut v = FieldViolations::new();
         let page = IdPage::parse(
             "ListSuppliers",
+            &self.page_tokens,
             reach,
             String::new(),
             req.page_size,
