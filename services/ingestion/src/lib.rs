@@ -98,6 +98,10 @@ async fn connect(config: &Config) -> Result<Db, Error> {
         .run(|conn| run_migrations(conn, &[&adsync_warehouse::MIGRATIONS]))
         .await?;
     tracing::info!(migrations.applied = applied.len(), "database ready");
+    // Workspace callers' reads take the row-security role: refuse to start without it
+    // rather than fail every such call.
+    db.run(|conn| adsync_warehouse::row_security::can_narrow(conn).map_err(Error::Config))
+        .await?;
     Ok(db)
 }
 

@@ -14,34 +14,16 @@ use std::collections::HashSet;
 
 use adsync_db::DbError;
 use adsync_server::{Reach, WorkspaceId};
-use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
+
+use adsync_warehouse::row_security::{can_narrow, read_narrowed};
 
 use crate::error::Error;
 use crate::service::ReportingApi;
 
-/// The role a workspace caller's reads take (made by the warehouse's migrations).
-pub(crate) const WORKSPACE_READER: &str = "adsync_workspace_reader";
-
-/// Narrows the current transaction to `workspace`'s rows.
-fn enter(conn: &mut PgConnection, workspace: WorkspaceId) -> QueryResult<()> {
-    // A number: nothing to quote.
-    conn.batch_execute(&format!(
-        "SET LOCAL ROLE {WORKSPACE_READER}; SET LOCAL adsync.workspace_id = '{workspace}'"
-    ))
-}
-
 /// Whether this login can take the workspace reader role (checked at start-up).
 pub(crate) fn check_workspace_reader(conn: &mut PgConnection) -> Result<(), Error> {
-    conn.transaction(|conn| {
-        conn.batch_execute(&format!("SET LOCAL ROLE {WORKSPACE_READER}"))
-    })
-    .map_err(|e| {
-        Error::Config(format!(
-            "this database login cannot take the role {WORKSPACE_READER} that workspace callers' reads run as ({e}); \
-             grant it: GRANT {WORKSPACE_READER} TO <the services' login>"
-        ))
-    })
+    can_narrow(conn).map_err(Error::Config)
 }
 
 impl ReportingApi {
@@ -57,12 +39,7 @@ impl ReportingApi {
             return self.db.run(read).await;
         };
         self.db
-            .run(move |conn| {
-                conn.transaction(|conn| {
-                    enter(conn, workspace)?;
-                    read(conn)
-                })
-            })
+            .run(move |conn| read_narrowed(conn, "BEGIN", workspace.get(), read))
             .await
     }
 
@@ -74,18 +51,16 @@ impl ReportingApi {
         T: Send + 'static,
         E: From<DbError> + From<diesel::result::Error> + Send + 'static,
     {
+        const SNAPSHOT: &str = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
         let workspace = self.narrowed(reach);
         self.db
-            .run(move |conn| {
-                conn.build_transaction()
+            .run(move |conn| match workspace {
+                Some(workspace) => read_narrowed(conn, SNAPSHOT, workspace.get(), read),
+                None => conn
+                    .build_transaction()
                     .read_only()
                     .repeatable_read()
-                    .run(|conn| {
-                        if let Some(workspace) = workspace {
-                            enter(conn, workspace)?;
-                        }
-                        read(conn)
-                    })
+                    .run(read),
             })
             .await
     }

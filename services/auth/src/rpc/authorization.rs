@@ -115,9 +115,7 @@ impl AuthApi {
                 .db
                 .run(move |conn| connections::find(conn, &id).map_err(Error::from))
                 .await?;
-            let Some(row) =
-                row.filter(|r| WorkspaceId::new(r.workspace_id).is_some_and(|w| reach.sees(w)))
-            else {
+            let Some(row) = row.filter(|r| reach.sees_stored(r.workspace_id)) else {
                 return Err(Error::NotFound {
                     kind: "connection",
                     id: connection_id.unwrap_or_default(),

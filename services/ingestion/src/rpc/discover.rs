@@ -28,7 +28,7 @@ impl IngestionApi {
             .connections()
             .await?
             .into_iter()
-            .filter(|c| WorkspaceId::new(c.workspace_id).is_some_and(|w| reach.sees(w)))
+            .filter(|c| reach.sees_stored(c.workspace_id))
             .collect();
         let chosen: Vec<_> = if req.connection_id.is_empty() {
             connections

@@ -8,6 +8,7 @@ use adsync_server::{FieldViolations, Reach, invalid_field};
 
 use super::{Unspecified, source_of};
 use crate::error::{DOMAIN, Error};
+use crate::runs::reads::read_for;
 use crate::runs::{self, RunStatus, Trigger, events, store};
 use crate::service::{EventStream, IngestionApi};
 
@@ -114,11 +115,10 @@ impl IngestionApi {
                 })?;
             Some(cursor)
         };
-        let mut rows = self
-            .platform
-            .db
-            .run(move |conn| store::list(conn, after, &filter, limit + 1).map_err(Error::from))
-            .await?;
+        let mut rows = read_for(&self.platform.db, reach, move |conn| {
+            store::list(conn, after, &filter, limit + 1).map_err(Error::from)
+        })
+        .await?;
         let next_page_token = if rows.len() as i64 > limit {
             rows.truncate(limit as usize);
             let last = rows.last().expect("not empty");
@@ -193,9 +193,7 @@ impl IngestionApi {
                 tokio::pin!(notified);
                 notified.as_mut().enable();
                 let (accounts, source) = (accounts.clone(), source.clone());
-                let batch = platform
-                    .db
-                    .run(move |conn| events::feed(conn, last, workspace, source.as_ref(), &accounts).map_err(Error::from))
+                let batch = read_for(&platform.db, reach, move |conn| events::feed(conn, last, workspace, source.as_ref(), &accounts).map_err(Error::from))
                     .await
                     .map_err(tonic::Status::from)?;
                 for stored in batch {

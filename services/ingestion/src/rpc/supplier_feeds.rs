@@ -19,6 +19,7 @@ use diesel::sql_types::{BigInt, Text, Timestamptz};
 use tonic::Code;
 
 use crate::error::{DOMAIN, Error};
+use crate::runs::reads::read_for;
 use crate::runs::{Discovered, accounts};
 use crate::service::IngestionApi;
 use crate::sources::supplier_feed::feed::{self, Feed, FeedConfig, Location};
@@ -69,10 +70,7 @@ impl IngestionApi {
                 .connections()
                 .await?
                 .into_iter()
-                .find(|c| {
-                    c.connection_id == *connection_id
-                        && WorkspaceId::new(c.workspace_id).is_some_and(|w| reach.sees(w))
-                })
+                .find(|c| c.connection_id == *connection_id && reach.sees_stored(c.workspace_id))
                 .ok_or_else(|| Error::NotFound {
                     kind: "connection",
                     id: connection_id.clone(),
@@ -224,10 +222,10 @@ impl IngestionApi {
     ) -> Result<ListSupplierFeedsResponse, Error> {
         let source = self.feeds()?;
         let only = reach.workspace();
-        let feeds = source
-            .db
-            .run(move |conn| feed::list(conn, only).map_err(Error::from))
-            .await?;
+        let feeds = read_for(&source.db, reach, move |conn| {
+            feed::list(conn, only).map_err(Error::from)
+        })
+        .await?;
         Ok(ListSupplierFeedsResponse {
             feeds: feeds.iter().map(Feed::to_proto).collect(),
         })
@@ -334,14 +332,15 @@ impl IngestionApi {
         if id <= 0 {
             return Err(invalid_field(DOMAIN, field, "required").into());
         }
-        self.feeds()?
-            .feed(id)
-            .await?
-            .filter(|f| WorkspaceId::new(f.workspace_id).is_some_and(|w| reach.sees(w)))
-            .ok_or_else(|| Error::NotFound {
-                kind: "supplier",
-                id: id.to_string(),
-            })
+        read_for(&self.feeds()?.db, reach, move |conn| {
+            feed::find(conn, id).map_err(Error::from)
+        })
+        .await?
+        .filter(|f| reach.sees_stored(f.workspace_id))
+        .ok_or_else(|| Error::NotFound {
+            kind: "supplier",
+            id: id.to_string(),
+        })
     }
 }
 

@@ -12,6 +12,7 @@ use sha2::{Digest, Sha256};
 use tonic::{Code, Streaming};
 
 use crate::error::{DOMAIN, Error};
+use crate::runs::reads::read_for;
 use crate::service::IngestionApi;
 use crate::sources::supplier_feed::feed::Location;
 use crate::sources::supplier_feed::files::{FileFormat, read_file};
@@ -161,11 +162,10 @@ impl IngestionApi {
             .stored_feed(req.supplier_id, "supplier_id", reach)
             .await?;
         let id = feed.id;
-        let listed = self
-            .feeds()?
-            .db
-            .run(move |conn| uploads::list(conn, id).map_err(Error::from))
-            .await?;
+        let listed = read_for(&self.feeds()?.db, reach, move |conn| {
+            uploads::list(conn, id).map_err(Error::from)
+        })
+        .await?;
         Ok(ListSupplierUploadsResponse {
             uploads: listed.iter().map(uploads::Upload::to_proto).collect(),
         })

@@ -11,6 +11,7 @@ use tokio_stream::StreamExt;
 
 use super::{Unspecified, source_of};
 use crate::error::{DOMAIN, Error};
+use crate::runs::reads::read_for;
 use crate::runs::{self, SyncRequest, Trigger, accounts, store};
 use crate::service::{EventStream, IngestionApi};
 
@@ -144,7 +145,7 @@ impl IngestionApi {
         }
         let platform = self.platform.clone();
         let events = async_stream::try_stream! {
-            let exists = platform.db.run(move |conn| store::get_in_reach(conn, id, reach).map_err(Error::from)).await?;
+            let exists = read_for(&platform.db, reach, move |conn| store::get_in_reach(conn, id, reach).map_err(Error::from)).await?;
             if exists.is_none() {
                 Err(Error::NotFound { kind: "run", id: id.to_string() })?;
             }
@@ -164,11 +165,10 @@ impl IngestionApi {
         reach: Reach,
     ) -> Result<GetSyncRunResponse, Error> {
         let id = run_id(&req.run_id)?;
-        let row = self
-            .platform
-            .db
-            .run(move |conn| store::get_in_reach(conn, id, reach).map_err(Error::from))
-            .await?;
+        let row = read_for(&self.platform.db, reach, move |conn| {
+            store::get_in_reach(conn, id, reach).map_err(Error::from)
+        })
+        .await?;
         let row = row.ok_or(Error::NotFound {
             kind: "run",
             id: req.run_id,
@@ -192,20 +192,17 @@ impl IngestionApi {
         let source = source.expect("a source when there is no violation");
         let account_id = req.account_id;
         let name = source.name();
-        let (account, last, running) = self
-            .platform
-            .db
-            .run(move |conn| {
-                let Some(account) = accounts::find_in_reach(conn, &name, account_id, reach)? else {
-                    return Ok::<_, Error>((None, None, None));
-                };
-                Ok::<_, Error>((
-                    Some(account),
-                    store::last_success(conn, &name, account_id)?,
-                    store::running(conn, &name, account_id, false)?,
-                ))
-            })
-            .await?;
+        let (account, last, running) = read_for(&self.platform.db, reach, move |conn| {
+            let Some(account) = accounts::find_in_reach(conn, &name, account_id, reach)? else {
+                return Ok::<_, Error>((None, None, None));
+            };
+            Ok::<_, Error>((
+                Some(account),
+                store::last_success(conn, &name, account_id)?,
+                store::running(conn, &name, account_id, false)?,
+            ))
+        })
+        .await?;
         if account.is_none() {
             return Err(Error::NotFound {
                 kind: "account",

@@ -43,7 +43,7 @@ pub(crate) struct AccountRow {
 impl AccountRow {
     /// Whether a caller of `reach` may see the account.
     pub(crate) fn seen_from(&self, reach: Reach) -> bool {
-        WorkspaceId::new(self.workspace_id).is_some_and(|w| reach.sees(w))
+        reach.sees_stored(self.workspace_id)
     }
 
     /// The account's calendar day at `now`, in its time zone (UTC if the stored zone is

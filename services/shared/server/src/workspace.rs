@@ -53,6 +53,12 @@ impl Reach {
         self.workspace().is_none_or(|w| w == owner)
     }
 
+    /// Whether a row whose stored owner is `workspace_id` is visible (a value that is no
+    /// workspace id never is).
+    pub fn sees_stored(self, workspace_id: i64) -> bool {
+        WorkspaceId::new(workspace_id).is_some_and(|w| self.sees(w))
+    }
+
     /// The workspace a request names, seen from this reach: a workspace caller's own
     /// (when the request names none or its own), a platform caller's choice (or
     /// `platform_default`), or [`OutOfReach`] when the request names a workspace the

@@ -16,6 +16,8 @@ pub mod schema {
     include!("supplier_feed_schema.rs");
 }
 
+pub mod row_security;
+
 use diesel_migrations::{EmbeddedMigrations, embed_migrations};
 
 /// Every migration of the warehouse, in order.
