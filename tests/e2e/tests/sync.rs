@@ -516,7 +516,10 @@ async fn bad_requests_are_refused_with_field_details_and_create_no_run() {
                 .iter()
                 .map(|v| v.field.clone())
                 .collect();
-            assert!(fields.contains(&field.to_owned()), "{fields:?}");
+            // A range ending today is refused by the request's own check before 10:00
+            // UTC (no day is complete anywhere yet) and by the account's day after it:
+            // `date_range.end_date` or `date_range`, both under `date_range`.
+            assert!(fields.iter().any(|f| f.starts_with(field)), "{fields:?}");
         }
     }
     assert_eq!(count(&stack, "SELECT count(*) AS n FROM sync_runs"), 0);
