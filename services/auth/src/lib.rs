@@ -100,7 +100,12 @@ pub async fn bootstrap_token(
     scopes: &[Scope],
     ttl: TimeDelta,
 ) -> Result<String, Error> {
-    if let Some(why) = scopes.iter().find_map(|s| rpc::scope_misplaced(*s, None)) {
+    if scopes
+        .iter()
+        .any(|s| rpc::scope_misplaced(*s, None).is_some())
+    {
+        let why = "bootstrap tokens are platform tokens, and `workspace:admin` belongs to a \
+                   workspace's token: issue one with IssueApiToken (`adsync token issue --workspace`)";
         return Err(adsync_server::invalid_field(error::DOMAIN, "scopes", why).into());
     }
     let db = Db::connect(DbConfig::from_args(db, "adsync-auth-bootstrap")).await?;
