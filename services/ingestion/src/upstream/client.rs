@@ -114,6 +114,10 @@ impl UpstreamClient {
         let what = request.what;
         let mut refreshed = false;
         let mut attempt = 0;
+        // A rate limit says "not now", not "broken": its retries have a budget of their
+        // own (three times the attempts), so a busy limit does not use up the tries a
+        // failing upstream gets.
+        let mut rate_limited = 0;
         loop {
             attempt += 1;
             let token = match request.tokens {
@@ -152,16 +156,19 @@ impl UpstreamClient {
                 Err(Attempt::Fail(e)) => return Err(e),
                 Err(Attempt::Retry(e, wait)) => (e, wait),
             };
-            if let UpstreamError::RateLimited { .. } = error {
+            let limited = matches!(error, UpstreamError::RateLimited { .. });
+            if limited {
                 request.counter.rate_limited.fetch_add(1, Ordering::Relaxed);
+                rate_limited += 1;
+                attempt -= 1;
             }
-            if attempt >= policy.max_attempts {
+            if attempt >= policy.max_attempts || rate_limited >= policy.max_attempts * 3 {
                 return Err(error);
             }
             let wait = match wait {
                 Some(w) if w > policy.max_retry_after => return Err(error),
                 Some(w) => w,
-                None => policy.backoff(attempt),
+                None => policy.backoff(if limited { rate_limited } else { attempt }),
             };
             request.counter.retries.fetch_add(1, Ordering::Relaxed);
             tracing::warn!(what, attempt, wait_ms = wait.as_millis() as u64, error = %error, "retrying upstream call");
