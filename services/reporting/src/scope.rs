@@ -16,7 +16,7 @@ use adsync_db::DbError;
 use adsync_server::{Reach, WorkspaceId};
 use diesel::prelude::*;
 
-use adsync_warehouse::row_security::{can_narrow, read_narrowed};
+use adsync_warehouse::row_security::{can_narrow, read_for, read_narrowed};
 
 use crate::error::Error;
 use crate::service::ReportingApi;
@@ -35,12 +35,7 @@ impl ReportingApi {
         T: Send + 'static,
         E: From<DbError> + From<diesel::result::Error> + Send + 'static,
     {
-        let Some(workspace) = self.narrowed(reach) else {
-            return self.db.run(read).await;
-        };
-        self.db
-            .run(move |conn| read_narrowed(conn, "BEGIN", workspace.get(), read))
-            .await
+        read_for(&self.db, reach, read).await
     }
 
     /// As [`ReportingApi::read`], in one read-only repeatable-read snapshot: every query
@@ -52,7 +47,7 @@ impl ReportingApi {
         E: From<DbError> + From<diesel::result::Error> + Send + 'static,
     {
         const SNAPSHOT: &str = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
-        let workspace = self.narrowed(reach);
+        let workspace = reach.workspace();
         self.db
             .run(move |conn| match workspace {
                 Some(workspace) => read_narrowed(conn, SNAPSHOT, workspace.get(), read),
@@ -63,11 +58,6 @@ impl ReportingApi {
                     .run(read),
             })
             .await
-    }
-
-    /// The workspace a caller's reads are narrowed to by row-level security.
-    fn narrowed(&self, reach: Reach) -> Option<WorkspaceId> {
-        reach.workspace()
     }
 
     /// The workspace a caller's reports filter by (`None`: every workspace's).

@@ -397,30 +397,24 @@ async fn connections_belong_to_the_workspace_that_made_them() {
         .await
         .unwrap_err();
     assert_eq!(revoked.code(), Code::NotFound, "{revoked:?}");
-    let reauthorize = auth
-        .client()
-        .start_authorization(bearer(
-            StartAuthorizationRequest {
-                connection_id: acme_connection.clone(),
-                ..Default::default()
-            },
-            &globex_admin,
-        ))
-        .await
-        .unwrap_err();
-    assert_eq!(reauthorize.code(), Code::NotFound, "{reauthorize:?}");
-    let elsewhere = auth
-        .client()
-        .start_authorization(bearer(
-            StartAuthorizationRequest {
-                workspace_id: acme,
-                ..Default::default()
-            },
-            &globex_admin,
-        ))
-        .await
-        .unwrap_err();
-    assert_eq!(elsewhere.code(), Code::NotFound, "{elsewhere:?}");
+    // Re-authorizing acme's connection, or authorizing into acme.
+    for request in [
+        StartAuthorizationRequest {
+            connection_id: acme_connection.clone(),
+            ..Default::default()
+        },
+        StartAuthorizationRequest {
+            workspace_id: acme,
+            ..Default::default()
+        },
+    ] {
+        let refused = auth
+            .client()
+            .start_authorization(bearer(request, &globex_admin))
+            .await
+            .unwrap_err();
+        assert_eq!(refused.code(), Code::NotFound, "{refused:?}");
+    }
     let key_elsewhere = auth
         .client()
         .create_service_account_connection(bearer(

@@ -8,9 +8,9 @@ use adsync_server::{FieldViolations, Reach, invalid_field};
 
 use super::{Unspecified, source_of};
 use crate::error::{DOMAIN, Error};
-use crate::runs::reads::read_for;
 use crate::runs::{self, RunStatus, Trigger, events, store};
 use crate::service::{EventStream, IngestionApi};
+use adsync_warehouse::row_security::read_for;
 
 /// The run statuses there are: a status filter is at most this long.
 const MAX_STATUSES: usize = 5;

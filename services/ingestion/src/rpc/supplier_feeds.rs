@@ -19,12 +19,12 @@ use diesel::sql_types::{BigInt, Text, Timestamptz};
 use tonic::Code;
 
 use crate::error::{DOMAIN, Error};
-use crate::runs::reads::read_for;
 use crate::runs::{Discovered, accounts};
 use crate::service::IngestionApi;
 use crate::sources::supplier_feed::feed::{self, Feed, FeedConfig, Location};
 use crate::sources::supplier_feed::{NAME, SupplierFeedSource, preview};
 use crate::upstream::unusable;
+use adsync_warehouse::row_security::read_for;
 
 /// Items a preview returns when the request says 0, and at most.
 const PREVIEW_ITEMS: (usize, usize) = (20, 500);

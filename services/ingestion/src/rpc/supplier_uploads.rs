@@ -12,12 +12,12 @@ use sha2::{Digest, Sha256};
 use tonic::{Code, Streaming};
 
 use crate::error::{DOMAIN, Error};
-use crate::runs::reads::read_for;
 use crate::service::IngestionApi;
 use crate::sources::supplier_feed::feed::Location;
 use crate::sources::supplier_feed::files::{FileFormat, read_file};
 use crate::sources::supplier_feed::read::file_reading;
 use crate::sources::supplier_feed::uploads;
+use adsync_warehouse::row_security::read_for;
 
 /// The most bytes one message may carry (below tonic's 4 MiB message limit).
 const MAX_CHUNK_BYTES: usize = 1024 * 1024;

@@ -11,9 +11,9 @@ use tokio_stream::StreamExt;
 
 use super::{Unspecified, source_of};
 use crate::error::{DOMAIN, Error};
-use crate::runs::reads::read_for;
 use crate::runs::{self, SyncRequest, Trigger, accounts, store};
 use crate::service::{EventStream, IngestionApi};
+use adsync_warehouse::row_security::read_for;
 
 /// What StartSync and TriggerSync both carry.
 struct Asked<'a> {

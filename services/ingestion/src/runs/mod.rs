@@ -15,7 +15,6 @@ pub(crate) mod jobs;
 mod lifecycle;
 mod model;
 pub(crate) mod presence;
-pub(crate) mod reads;
 pub(crate) mod store;
 mod watch;
 

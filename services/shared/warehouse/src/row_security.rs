@@ -1,14 +1,32 @@
 //! Row-level security, the database's backstop for workspaces: every workspace-owned table
 //! shows the role [`WORKSPACE_READER`] only the rows of the workspace its transaction
 //! names (the migration `workspace_row_security` makes the policies). A service reads for
-//! a workspace's caller in such a transaction ([`read_narrowed`]): a query that forgot its
+//! a workspace's caller in such a transaction ([`read_for`]): a query that forgot its
 //! own workspace filter then finds nothing of another workspace.
 
+use adsync_db::{Db, DbError};
+use adsync_server::Reach;
 use diesel::PgConnection;
 use diesel::connection::SimpleConnection;
 
 /// The role a workspace caller's reads take.
 pub const WORKSPACE_READER: &str = "adsync_workspace_reader";
+
+/// Runs `read` on `db` for a caller of `reach`: a workspace caller's in a transaction
+/// narrowed to its workspace's rows; a platform caller's as the service itself (as
+/// every write is).
+pub async fn read_for<T, E, F>(db: &Db, reach: Reach, read: F) -> Result<T, E>
+where
+    F: FnOnce(&mut PgConnection) -> Result<T, E> + Send + 'static,
+    T: Send + 'static,
+    E: From<DbError> + From<diesel::result::Error> + Send + 'static,
+{
+    let Some(workspace) = reach.workspace() else {
+        return db.run(read).await;
+    };
+    db.run(move |conn| read_narrowed(conn, "BEGIN", workspace.get(), read))
+        .await
+}
 
 /// Runs `read` in a transaction begun with `begin` (`BEGIN`, or one with an isolation
 /// level) and narrowed to workspace `workspace_id`'s rows: it reads as
