@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use adsync_db::{revert_all_migrations, run_migrations};
+use adsync_db::{prepared_sql, revert_all_migrations, run_migrations};
 use adsync_e2e::all_migrations;
 use adsync_test_harness::TestDatabase;
 use diesel::migration::MigrationSource;
@@ -98,11 +98,11 @@ fn migrations_apply_on_an_empty_database_and_revert_cleanly() {
     assert!(db.tables().is_empty());
 
     let applied = run_migrations(&mut conn, &all_migrations()).expect("up");
-    assert_eq!(applied.len(), 19);
+    assert_eq!(applied.len(), 20);
     assert_eq!(db.tables(), ALL_TABLES);
 
     let reverted = revert_all_migrations(&mut conn, &all_migrations()).expect("down");
-    assert_eq!(reverted.len(), 19);
+    assert_eq!(reverted.len(), 20);
     assert!(db.tables().is_empty(), "left behind: {:?}", db.tables());
 
     // And up again: down.sql left nothing that blocks a re-run.
@@ -307,4 +307,49 @@ fn migration_versions_are_unique_across_services() {
             );
         }
     }
+}
+
+#[test]
+fn hand_written_statements_are_prepared_once_per_connection_with_their_binds_in_place() {
+    let db = TestDatabase::empty();
+    let mut conn = db.connect();
+    // `$2` twice, and a `$1` inside a literal that is not a placeholder.
+    let sql = "SELECT ($1::int8 + $2 * $2 + length('$1'))::int8 AS n";
+    let first = prepared_sql(sql)
+        .bind::<diesel::sql_types::BigInt, _>(1)
+        .bind::<diesel::sql_types::BigInt, _>(3)
+        .get_result::<Count>(&mut conn)
+        .unwrap()
+        .n;
+    assert_eq!(first, 1 + 9 + 2);
+    let second = prepared_sql(sql)
+        .bind::<diesel::sql_types::BigInt, _>(2)
+        .bind::<diesel::sql_types::BigInt, _>(4)
+        .get_result::<Count>(&mut conn)
+        .unwrap()
+        .n;
+    assert_eq!(second, 2 + 16 + 2);
+    let prepared = |text: &str| {
+        sql_query(format!(
+            "SELECT count(*) AS n FROM pg_prepared_statements WHERE statement LIKE '%{text}%'"
+        ))
+        .get_result::<Count>(&mut db.connect())
+        .unwrap()
+        .n
+    };
+    // Counted on the connection that ran them: one statement for both calls.
+    let n = sql_query(
+        "SELECT count(*) AS n FROM pg_prepared_statements WHERE statement LIKE '%length(''$1'')%'",
+    )
+    .get_result::<Count>(&mut conn)
+    .unwrap()
+    .n;
+    assert_eq!(n, 1);
+    // A fresh connection has prepared nothing.
+    assert_eq!(prepared("length("), 0);
+
+    // A placeholder without its bind is refused before anything is sent.
+    let unbound = prepared_sql("SELECT $1::int8 AS n").get_result::<Count>(&mut conn);
+    let refused = unbound.err().expect("an unbound placeholder is refused");
+    assert!(refused.to_string().contains("$1 has no bind"), "{refused}");
 }

@@ -3,6 +3,7 @@
 //! never added together (adsync holds no exchange rates). Each account's days are its
 //! own: UTC for LinkedIn, the profile's time zone for Amazon Ads.
 
+use adsync_db::prepared_sql;
 use adsync_proto::reporting::{
     AdSource, DailySpend, GetDailySpendRequest, GetDailySpendResponse, Money,
 };
@@ -86,8 +87,8 @@ impl ReportingApi {
         let workspace = self.filter(reach).map(WorkspaceId::get);
         let rows = self.read(reach, move |conn| {
                 // Another workspace's accounts are as unknown as ones never synced.
-                let mut known = |sql: &str, ids: &[i64]| -> QueryResult<Vec<i64>> {
-                    let found: Vec<Known> = diesel::sql_query(sql)
+                let mut known = |sql: String, ids: &[i64]| -> QueryResult<Vec<i64>> {
+                    let found: Vec<Known> = prepared_sql(sql)
                         .bind::<Array<BigInt>, _>(ids)
                         .bind::<Nullable<BigInt>, _>(workspace)
                         .load(conn)?;
@@ -98,7 +99,7 @@ impl ReportingApi {
                         .collect())
                 };
                 let missing = known(
-                    &format!(
+                    format!(
                         "SELECT id FROM linkedin.ad_accounts WHERE id = ANY($1) AND {}",
                         in_workspace("id", "linkedin", 2)
                     ),
@@ -111,7 +112,7 @@ impl ReportingApi {
                     });
                 }
                 let missing = known(
-                    &format!(
+                    format!(
                         "SELECT id FROM amazon_ads.profiles WHERE id = ANY($1) AND {}",
                         in_workspace("id", "amazon_ads", 2)
                     ),
@@ -124,7 +125,7 @@ impl ReportingApi {
                     });
                 }
                 let w = window.days();
-                diesel::sql_query(format!(
+                prepared_sql(format!(
                     "SELECT date, currency, COALESCE(sum(cost), 0) AS cost, \
                             COALESCE(sum(impressions), 0)::int8 AS impressions, \
                             COALESCE(sum(clicks), 0)::int8 AS clicks, \

@@ -1,6 +1,7 @@
 //! GetDemographics: one account's segments of one pivot over whole calendar months
 //! (ingestion keeps demographics per month), each with its share of all impressions.
 
+use adsync_db::prepared_sql;
 use adsync_proto::reporting::{
     DemographicPivot, DemographicSegment, GetDemographicsRequest, GetDemographicsResponse, Money,
 };
@@ -110,7 +111,7 @@ impl ReportingApi {
                     return Ok(None);
                 };
                 // The window sums run before LIMIT: shares are of every segment.
-                let rows: Vec<SegmentRow> = diesel::sql_query(
+                let rows: Vec<SegmentRow> = prepared_sql(
                     "SELECT segment, \
                                     sum(impressions)::int8 AS impressions, \
                                     sum(clicks)::int8 AS clicks, \

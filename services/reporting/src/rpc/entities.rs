@@ -1,5 +1,6 @@
 //! ListAccounts, ListCampaigns, ListCreatives: keyset pages by id with filters.
 
+use adsync_db::prepared_sql;
 use adsync_proto::reporting::{
     Account, Campaign, CampaignSettings, Creative, ListAccountsRequest, ListAccountsResponse,
     ListCampaignsRequest, ListCampaignsResponse, ListCreativesRequest, ListCreativesResponse,
@@ -67,7 +68,7 @@ pub(crate) fn account(
     id: i64,
     workspace: Option<WorkspaceId>,
 ) -> QueryResult<Option<AccountRow>> {
-    diesel::sql_query(format!(
+    prepared_sql(format!(
         "SELECT {ACCOUNT_COLUMNS} FROM linkedin.ad_accounts a WHERE a.id = $1 AND {}",
         in_workspace("a.id", "linkedin", 2)
     ))

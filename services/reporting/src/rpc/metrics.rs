@@ -4,6 +4,7 @@
 //! prepared statement and sum them into periods here, exactly; campaign series by month
 //! read whole months pre-summed from `campaign_monthly_metrics` instead of their days.
 
+use adsync_db::prepared_sql;
 use adsync_server::Reach;
 use std::collections::HashMap;
 
@@ -204,7 +205,7 @@ fn campaign_months(
     range: DateRange,
 ) -> QueryResult<Vec<DayRow>> {
     let (months_from, months_to) = range.whole_months();
-    let rows: Vec<PeriodRow> = diesel::sql_query(CAMPAIGN_MONTHS_SQL)
+    let rows: Vec<PeriodRow> = prepared_sql(CAMPAIGN_MONTHS_SQL)
         .bind::<Array<BigInt>, _>(ids)
         .bind::<Date, _>(range.start)
         .bind::<Date, _>(range.end)

@@ -3,15 +3,14 @@
 //! the range's whole months (pre-summed) and its remaining days; totals and the ranking
 //! are derived from those sums here (exactly), in one read-only snapshot.
 
+use adsync_db::{PreparedSql, prepared_sql};
 use adsync_server::Reach;
 use std::collections::HashMap;
 
 use adsync_proto::reporting::{CampaignTotal, GetAccountSummaryRequest, GetAccountSummaryResponse};
 use adsync_server::FieldViolations;
 use chrono::NaiveDate;
-use diesel::pg::Pg;
 use diesel::prelude::*;
-use diesel::query_builder::{BoxedSqlQuery, SqlQuery};
 use diesel::sql_types::{Array, BigInt, Date};
 
 use crate::error::{DOMAIN, Error};
@@ -33,32 +32,45 @@ const METRICS: &str = "campaign_id, impressions, clicks, cost, landing_page_clic
 /// 365), the days before and after them from `campaign_daily_metrics` by campaign and date,
 /// so they are read from the primary key's index alone (it carries the metrics): a few
 /// index pages a campaign, where the (account, date) index visits a heap page per row.
-fn per_campaign_sql() -> String {
+/// Only the parts `range` has are read: each daily part costs an index descent per
+/// campaign even when its days are empty, so a range without a whole month is one part.
+fn per_campaign_sql(range: DateRange) -> String {
+    let (months_from, months_to) = range.whole_months();
+    let mut parts = Vec::new();
+    if months_from < months_to {
+        parts.push(format!(
+            "SELECT {METRICS} FROM linkedin.campaign_monthly_metrics \
+             WHERE account_id = $1 AND month >= $4 AND month < $5"
+        ));
+    }
+    if range.start < months_from {
+        parts.push(format!(
+            "SELECT {METRICS} FROM linkedin.campaign_daily_metrics \
+             WHERE campaign_id = ANY($6) AND date >= $2 AND date < $4"
+        ));
+    }
+    if months_to <= range.end {
+        parts.push(format!(
+            "SELECT {METRICS} FROM linkedin.campaign_daily_metrics \
+             WHERE campaign_id = ANY($6) AND date >= $5 AND date <= $3"
+        ));
+    }
     format!(
-        "SELECT m.campaign_id, {SUM_COLUMNS} FROM ( \
-           SELECT {METRICS} FROM linkedin.campaign_monthly_metrics \
-           WHERE account_id = $1 AND month >= $4 AND month < $5 \
-           UNION ALL \
-           SELECT {METRICS} FROM linkedin.campaign_daily_metrics \
-           WHERE campaign_id = ANY($6) AND date >= $2 AND date < $4 \
-           UNION ALL \
-           SELECT {METRICS} FROM linkedin.campaign_daily_metrics \
-           WHERE campaign_id = ANY($6) AND date >= $5 AND date <= $3) m \
-         GROUP BY m.campaign_id"
+        "SELECT m.campaign_id, {SUM_COLUMNS} FROM ({}) m GROUP BY m.campaign_id",
+        parts.join(" UNION ALL ")
     )
 }
 
 /// `sql` (the aggregate, or its EXPLAIN) bound to account `account_id`, its `campaigns`
 /// and `range`.
 fn bound(
-    sql: &str,
+    sql: String,
     account_id: i64,
     campaigns: Vec<i64>,
     range: DateRange,
-) -> BoxedSqlQuery<'static, Pg, SqlQuery> {
+) -> PreparedSql<'static> {
     let (months_from, months_to) = range.whole_months();
-    diesel::sql_query(sql)
-        .into_boxed()
+    prepared_sql(sql)
         .bind::<BigInt, _>(account_id)
         .bind::<Date, _>(range.start)
         .bind::<Date, _>(range.end)
@@ -74,7 +86,7 @@ fn per_campaign(
     campaigns: Vec<i64>,
     range: DateRange,
 ) -> QueryResult<Vec<CampaignSums>> {
-    bound(&per_campaign_sql(), account_id, campaigns, range).load(conn)
+    bound(per_campaign_sql(range), account_id, campaigns, range).load(conn)
 }
 
 /// The plan of the summary's aggregate over `start..=end`, for `adsync-bench report --explain`.
@@ -89,8 +101,9 @@ pub(crate) fn explain(
         .filter(campaigns::account_id.eq(account_id))
         .select(campaigns::id)
         .load(conn)?;
-    let sql = explained(&per_campaign_sql());
-    let lines = bound(&sql, account_id, ids, DateRange { start, end }).load(conn)?;
+    let range = DateRange { start, end };
+    let sql = explained(&per_campaign_sql(range));
+    let lines = bound(sql, account_id, ids, range).load(conn)?;
     Ok(text(lines))
 }
 

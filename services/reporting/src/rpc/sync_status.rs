@@ -2,6 +2,7 @@
 //! TTL, and its row counts. Each is an index lookup by account id; the counts are read
 //! from `account_row_counts`, which the tables' own triggers keep exact.
 
+use adsync_db::prepared_sql;
 use adsync_proto::reporting::{
     AccountSyncStatus, GetSyncStatusRequest, GetSyncStatusResponse, TableCounts,
 };
@@ -69,10 +70,15 @@ fn add(total: &mut TableCounts, c: &TableCounts) {
     total.sync_errors += c.sync_errors;
 }
 
-/// Every account adsync knows (of workspace `$2`, when not NULL): synced ones (`ad_accounts`) and discovered ones not yet
+/// Every account adsync knows, or account `$1` (of workspace `$2`, when not NULL): synced ones (`ad_accounts`) and discovered ones not yet
 /// synced (`sync_accounts`), with their last run, last successful run and counts (kept
 /// exact in `account_row_counts` by triggers on each table, so none is counted here).
-const STATUS_SQL: &str = "\
+fn status_sql(one_account: bool) -> String {
+    // Two texts, not `$1 IS NULL OR k.id = $1`: each is prepared once per connection, and
+    // a plan kept for the optional form would read every account to answer one.
+    let account = if one_account { "k.id = $1" } else { "true" };
+    format!(
+        "\
     SELECT k.id AS account_id, COALESCE(a.name, s.name) AS account_name, \
            COALESCE(a.status, s.status) AS account_status, a.currency, a.type AS account_type, \
            COALESCE(a.is_test, false) AS is_test, \
@@ -101,10 +107,12 @@ const STATUS_SQL: &str = "\
          COALESCE(sum(n.row_count) FILTER (WHERE n.table_name = 'audience_demographics'), 0)::int8 AS demographics, \
          COALESCE(sum(n.row_count) FILTER (WHERE n.table_name = 'sync_errors'), 0)::int8 AS sync_errors \
        FROM account_row_counts n WHERE n.source = 'linkedin' AND n.account_id = k.id) counts ON true \
-    WHERE ($1::int8 IS NULL OR k.id = $1) \
+    WHERE {account} \
       AND ($2::int8 IS NULL OR k.id IN (SELECT w.account_id FROM sync_accounts w \
                                         WHERE w.source = 'linkedin' AND w.workspace_id = $2)) \
-    ORDER BY k.id";
+    ORDER BY k.id"
+    )
+}
 
 impl ReportingApi {
     pub(crate) async fn get_sync_status(
@@ -118,7 +126,7 @@ impl ReportingApi {
         let workspace = self.filter(reach).map(WorkspaceId::get);
         let rows: Vec<StatusRow> = self
             .read_snapshot(reach, move |conn| {
-                diesel::sql_query(STATUS_SQL)
+                prepared_sql(status_sql(account.is_some()))
                     .bind::<Nullable<BigInt>, _>(account)
                     .bind::<Nullable<BigInt>, _>(workspace)
                     .load(conn)

@@ -10,10 +10,12 @@ mod config;
 mod error;
 mod migrate;
 mod pool;
+mod prepared;
 
 pub use config::{DbArgs, DbConfig, redact_url};
 pub use error::{DbError, is_unique_violation};
 pub use migrate::{revert_all_migrations, run_migrations};
 pub use pool::Db;
+pub use prepared::{PreparedSql, prepared_sql};
 
 pub use diesel_migrations::EmbeddedMigrations;

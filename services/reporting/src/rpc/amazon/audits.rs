@@ -2,6 +2,7 @@
 //! targets that spend without selling (waste), and search terms that sell but are not
 //! yet keywords (harvest).
 
+use adsync_db::prepared_sql;
 use adsync_proto::reporting::{
     AuditAmazonHarvestRequest, AuditAmazonHarvestResponse, AuditAmazonWasteRequest,
     AuditAmazonWasteResponse,
@@ -49,7 +50,7 @@ impl ReportingApi {
         let period = self.amazon_period(reach, parsed).await?;
         let p = period.clone();
         let rows: Vec<TargetingRow> = self.read(reach, move |conn| {
-                diesel::sql_query(format!(
+                prepared_sql(format!(
                     "{} WHERE s.cost > $4::numeric AND s.sales = 0 ORDER BY s.cost DESC, t.id LIMIT $5",
                     targetings_sql(&p)
                 ))
@@ -88,7 +89,7 @@ impl ReportingApi {
         let rows: Vec<SearchTermRow> = self.read(reach, move |conn| {
                 // "Not yet a keyword": no keyword of the profile, in any match type and any
                 // state but archived, has the same text.
-                diesel::sql_query(format!(
+                prepared_sql(format!(
                     "{} WHERE s.purchases >= $4 AND NOT EXISTS ( \
                          SELECT 1 FROM amazon_ads.keywords k WHERE k.profile_id = $1 \
                            AND k.state <> 'ARCHIVED' AND lower(k.keyword_text) = lower(s.search_term)) \

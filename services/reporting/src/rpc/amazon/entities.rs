@@ -3,6 +3,7 @@
 //! Each row's totals sum its own days from the matching daily table over the primary
 //! key; an ad group's are its advertised products' (they carry all of its spend).
 
+use adsync_db::prepared_sql;
 use adsync_proto::reporting::{
     AmazonAdGroup, AmazonCampaign, AmazonTargeting, AmazonTargetingKind, ListAmazonAdGroupsRequest,
     ListAmazonAdGroupsResponse, ListAmazonCampaignsRequest, ListAmazonCampaignsResponse,
@@ -164,7 +165,7 @@ impl ReportingApi {
         let period = self.amazon_period(reach, parsed).await?;
         let (p, after, limit) = (period.clone(), page.after, page.limit());
         let mut rows: Vec<CampaignRow> = self.read(reach, move |conn| {
-                diesel::sql_query(format!(
+                prepared_sql(format!(
                     "SELECT c.id, c.name, c.state, c.targeting_type, trim_scale(c.budget)::text AS budget, \
                             c.budget_type, c.bidding_strategy, c.top_of_search_percentage, c.portfolio_id, \
                             c.start_date, c.end_date, s.* \
@@ -231,7 +232,7 @@ impl ReportingApi {
         let period = self.amazon_period(reach, parsed).await?;
         let (p, after, limit) = (period.clone(), page.after, page.limit());
         let mut rows: Vec<AdGroupRow> = self.read(reach, move |conn| {
-                diesel::sql_query(format!(
+                prepared_sql(format!(
                     "SELECT g.id, g.campaign_id, g.name, g.state, trim_scale(g.default_bid)::text AS default_bid, s.* \
                      FROM amazon_ads.ad_groups g CROSS JOIN LATERAL ( \
                          SELECT {sums} FROM amazon_ads.product_ad_daily_metrics m \
@@ -293,7 +294,7 @@ impl ReportingApi {
         let period = self.amazon_period(reach, parsed).await?;
         let (p, after, limit) = (period.clone(), page.after, page.limit());
         let mut rows: Vec<TargetingRow> = self.read(reach, move |conn| {
-                diesel::sql_query(format!(
+                prepared_sql(format!(
                     "{} WHERE t.id > $4 AND ($6 = 0 OR t.campaign_id = $6) AND ($7 = 0 OR t.ad_group_id = $7) \
                      ORDER BY t.id LIMIT $5",
                     targetings_sql(&p)

@@ -8,6 +8,7 @@ mod profiles;
 mod search_terms;
 mod series;
 
+use adsync_db::prepared_sql;
 use adsync_proto::reporting::{AmazonMetricValues, AmazonPeriod, Money};
 use adsync_server::{FieldViolations, WorkspaceId};
 use diesel::prelude::*;
@@ -172,7 +173,7 @@ fn profile_currency(
     id: i64,
     workspace: Option<WorkspaceId>,
 ) -> QueryResult<Option<String>> {
-    diesel::sql_query(format!(
+    prepared_sql(format!(
         "SELECT currency_code FROM amazon_ads.profiles WHERE id = $1 AND {}",
         in_workspace("id", "amazon_ads", 2)
     ))

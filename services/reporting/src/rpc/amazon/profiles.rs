@@ -1,5 +1,6 @@
 //! ListAmazonProfiles: the synced Amazon Ads profiles, keyset pages by id.
 
+use adsync_db::prepared_sql;
 use adsync_proto::reporting::{
     AmazonProfile, ListAmazonProfilesRequest, ListAmazonProfilesResponse,
 };
@@ -55,7 +56,7 @@ impl ReportingApi {
         let workspace = self.filter(reach).map(WorkspaceId::get);
         let mut rows: Vec<ProfileRow> = self
             .read(reach, move |conn| {
-                diesel::sql_query(format!(
+                prepared_sql(format!(
                     "SELECT id, region, country_code, currency_code, time_zone, marketplace_id, \
                             account_id, account_type, account_name \
                      FROM amazon_ads.profiles WHERE id > $1 AND {} ORDER BY id LIMIT $2",

@@ -1,6 +1,7 @@
 //! ListAmazonSearchTerms: what customers searched, per keyword or target, summed over a
 //! period, costliest first.
 
+use adsync_db::prepared_sql;
 use adsync_proto::reporting::{
     AmazonSearchTerm, ListAmazonSearchTermsRequest, ListAmazonSearchTermsResponse,
 };
@@ -73,7 +74,7 @@ impl ReportingApi {
         let period = self.amazon_period(reach, parsed).await?;
         let p = period.clone();
         let rows: Vec<SearchTermRow> = self.read(reach, move |conn| {
-                diesel::sql_query(format!(
+                prepared_sql(format!(
                     "{} ORDER BY s.cost DESC, s.search_term, s.campaign_id, s.ad_group_id, s.targeting_id \
                      LIMIT $4",
                     search_terms_sql(&p, "AND ($5 = 0 OR m.campaign_id = $5)")

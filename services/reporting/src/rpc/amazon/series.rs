@@ -2,6 +2,7 @@
 //! day, ISO week or month, every period present (zeros where nothing ran), with a total
 //! over the range; conversions of the chosen attribution window.
 
+use adsync_db::prepared_sql;
 use adsync_server::Reach;
 use std::collections::HashMap;
 
@@ -121,7 +122,7 @@ impl ReportingApi {
             .read(reach, move |conn| {
                 // Another workspace's ids are as unknown as ids that do not exist.
                 let owned = Owned::read(conn, "amazon_ads", workspace)?;
-                let mut entities: Vec<EntityRow> = diesel::sql_query(level.entities)
+                let mut entities: Vec<EntityRow> = prepared_sql(level.entities)
                     .bind::<Array<BigInt>, _>(&ids)
                     .load(conn)?;
                 entities.retain(|e| owned.has(e.profile_id));
@@ -129,7 +130,7 @@ impl ReportingApi {
                 let campaigns: Vec<i64> = entities.iter().map(|e| e.campaign_id).collect();
                 // Profile and campaign lead every daily table's key: the read is a range
                 // scan of it per id.
-                let days: Vec<DayRow> = diesel::sql_query(format!(
+                let days: Vec<DayRow> = prepared_sql(format!(
                     "SELECT m.{id} AS id, m.date, {sums} FROM {table} m \
                      WHERE m.profile_id = ANY($4) AND m.campaign_id = ANY($5) AND m.{id} = ANY($1) \
                        AND m.date BETWEEN $2 AND $3 GROUP BY 1, 2",

@@ -3,6 +3,7 @@
 //! history: the version current just before the period against the one current at its
 //! end (several changes within the period count as one, from first to last).
 
+use adsync_db::prepared_sql;
 use adsync_proto::reporting::{
     ListPriceChangesRequest, ListPriceChangesResponse, Money, PriceChange,
 };
@@ -74,7 +75,7 @@ impl ReportingApi {
                 let exists = supplier_exists(conn, supplier, workspace)?;
                 // Versions opened within the period name the items that changed; for
                 // each, the version current just before it and the one current at its end.
-                let rows: Vec<ChangeRow> = diesel::sql_query(
+                let rows: Vec<ChangeRow> = prepared_sql(
                     "WITH changed AS ( \
                          SELECT sku, max(valid_from) AS change_time FROM supplier_feed.prices \
                          WHERE supplier_id = $1 AND valid_from >= $2 AND valid_from < $3 \

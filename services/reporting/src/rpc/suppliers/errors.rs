@@ -1,6 +1,7 @@
 //! ListParsingErrors: the rows a supplier's sync refused (its parsing log), by row,
 //! keyset pages by the log's id.
 
+use adsync_db::prepared_sql;
 use adsync_proto::reporting::{ListParsingErrorsRequest, ListParsingErrorsResponse, ParsingError};
 use adsync_server::Reach;
 use adsync_server::{FieldViolations, error_status};
@@ -78,7 +79,7 @@ impl ReportingApi {
                     return Err(no_supplier(supplier));
                 }
                 let run: Option<RunRow> = match run {
-                    Some(id) => diesel::sql_query(
+                    Some(id) => prepared_sql(
                         "SELECT id FROM sync_runs \
                          WHERE id = $1 AND source = 'supplier_feed' AND account_id = $2",
                     )
@@ -86,7 +87,7 @@ impl ReportingApi {
                     .bind::<BigInt, _>(supplier)
                     .get_result(conn)
                     .optional()?,
-                    None => diesel::sql_query(format!(
+                    None => prepared_sql(format!(
                         "SELECT lr.id FROM sync_runs lr WHERE {}",
                         last_read_run("$1")
                     ))
@@ -97,7 +98,7 @@ impl ReportingApi {
                 let Some(run) = run else {
                     return Ok::<_, Error>(None);
                 };
-                let rows: Vec<ErrorRow> = diesel::sql_query(
+                let rows: Vec<ErrorRow> = prepared_sql(
                     "SELECT id, COALESCE((raw->>'row')::bigint, 0) AS row_number, \
                             COALESCE(raw->>'sheet', '') AS sheet, COALESCE(raw->>'column', '') AS header, \
                             COALESCE(raw->>'value', '') AS raw_value, reason, upstream_id AS sku \

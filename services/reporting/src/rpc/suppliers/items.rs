@@ -1,6 +1,7 @@
 //! ListSupplierItems (items with their current prices, filtered; keyset pages by
 //! supplier and SKU) and GetItemPriceHistory (every price an item has had).
 
+use adsync_db::prepared_sql;
 use adsync_proto::reporting::{
     GetItemPriceHistoryRequest, GetItemPriceHistoryResponse, ListSupplierItemsRequest,
     ListSupplierItemsResponse, Money, PriceVersion, SupplierItemStatus,
@@ -209,7 +210,7 @@ impl ReportingApi {
                 if !supplier_exists(conn, supplier, workspace)? {
                     return Ok((None, Vec::new()));
                 }
-                let item: Option<ItemRow> = diesel::sql_query(format!(
+                let item: Option<ItemRow> = prepared_sql(format!(
                     "SELECT {ITEM_COLUMNS} FROM {ITEMS_WITH_PRICES} \
                      WHERE i.supplier_id = $1 AND i.sku = $2"
                 ))
@@ -217,7 +218,7 @@ impl ReportingApi {
                 .bind::<Text, _>(&sku)
                 .get_result(conn)
                 .optional()?;
-                let versions: Vec<VersionRow> = diesel::sql_query(
+                let versions: Vec<VersionRow> = prepared_sql(
                     "SELECT price::text AS price, currency, includes_tax, \
                             effective_from::text AS effective_from, valid_from, valid_to \
                      FROM supplier_feed.prices WHERE supplier_id = $1 AND sku = $2 \

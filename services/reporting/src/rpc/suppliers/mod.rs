@@ -8,6 +8,7 @@ mod errors;
 mod items;
 mod list;
 
+use adsync_db::prepared_sql;
 use std::collections::HashMap;
 
 use adsync_proto::reporting::{Money, SupplierItem, SupplierItemStatus};
@@ -51,7 +52,7 @@ pub(crate) fn supplier_exists(
         #[diesel(sql_type = Bool)]
         found: bool,
     }
-    let row: Found = diesel::sql_query(
+    let row: Found = prepared_sql(
         "SELECT EXISTS (SELECT 1 FROM supplier_feed.suppliers \
          WHERE id = $1 AND ($2::int8 IS NULL OR workspace_id = $2)) AS found",
     )
