@@ -116,6 +116,18 @@ pub(crate) fn ids(field: &str, raw: &[i64], v: &mut FieldViolations) -> Vec<i64>
     ids
 }
 
+/// The condition that `column` equals bind `$param` when the request names one (`named`),
+/// else none. Two fixed texts rather than `$n IS NULL OR column = $n`: each is prepared
+/// once per connection, and a plan kept for the optional form could not use `column`'s
+/// index.
+pub(crate) fn equals_if(column: &str, param: usize, named: bool) -> String {
+    if named {
+        format!("{column} = ${param}")
+    } else {
+        "true".to_owned()
+    }
+}
+
 /// An optional id filter: 0 means any, negative is an error.
 pub(crate) fn optional_id(field: &str, raw: i64, v: &mut FieldViolations) -> Option<i64> {
     if raw < 0 {

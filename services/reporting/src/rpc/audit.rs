@@ -2,6 +2,7 @@
 //! Every rule is one boolean column of the query, so the filter (campaigns with at least
 //! one finding) and the findings themselves can never disagree.
 
+use adsync_db::prepared_sql;
 use adsync_proto::reporting::{
     AuditCampaignsRequest, AuditCampaignsResponse, AuditFinding, AuditIssue, CampaignAudit,
 };
@@ -11,7 +12,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Nullable, Timestamptz};
 
 use crate::error::{DOMAIN, Error};
-use crate::request::{IdPage, optional_id};
+use crate::request::{IdPage, equals_if, optional_id};
 use crate::rpc::entities::{CAMPAIGN_COLUMNS, CampaignRow};
 use crate::scope::in_workspace;
 use crate::service::ReportingApi;
@@ -130,7 +131,7 @@ impl ReportingApi {
         // recent-spend probe compares dates with a plain value: under row-level security
         // only leakproof conditions may bound an index scan, and `d - 7` is not one.
         let mut rows: Vec<AuditRow> = self.read(reach, move |conn| {
-                diesel::sql_query(format!(
+                prepared_sql(format!(
                     "SELECT * FROM ( \
                        SELECT {CAMPAIGN_COLUMNS}, \
                          c.offsite_delivery_enabled AS audience_network, \
@@ -152,12 +153,13 @@ impl ReportingApi {
                                            FROM linkedin.campaign_daily_metrics m \
                                            WHERE m.account_id = c.account_id) last \
                        WHERE c.status = 'ACTIVE' AND c.id > $1 \
-                         AND ($2::int8 IS NULL OR c.account_id = $2) AND {in_workspace} \
+                         AND {account} AND {in_workspace} \
                      ) a \
                      WHERE $4 OR a.audience_network OR a.audience_expansion OR a.maximum_delivery \
                         OR a.no_recent_delivery OR a.no_budget OR a.no_serving_creative \
                         OR a.schedule_ended \
                      ORDER BY a.id LIMIT $5",
+                    account = equals_if("c.account_id", 2, account.is_some()),
                     in_workspace = in_workspace("c.account_id", "linkedin", 6)
                 ))
                 .bind::<BigInt, _>(after)

@@ -11,7 +11,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Bool, Nullable, Text, Timestamptz};
 
 use crate::error::{DOMAIN, Error};
-use crate::request::{IdPage, contains_pattern, name_filter, optional_id};
+use crate::request::{IdPage, contains_pattern, equals_if, name_filter, optional_id};
 use crate::scope::in_workspace;
 use crate::service::ReportingApi;
 use crate::values::money;
@@ -262,7 +262,7 @@ impl ReportingApi {
         let workspace = self.filter(reach).map(WorkspaceId::get);
         let mut rows: Vec<AccountRow> = self
             .read(reach, move |conn| {
-                diesel::sql_query(format!(
+                prepared_sql(format!(
                     "SELECT {ACCOUNT_COLUMNS} FROM linkedin.ad_accounts a \
                      WHERE a.id > $1 AND ($2::text IS NULL OR a.status = $2) \
                        AND ($3::text IS NULL OR a.name ILIKE $3) AND {} \
@@ -315,14 +315,15 @@ impl ReportingApi {
         let (after, limit) = (page.after, page.limit());
         let workspace = self.filter(reach).map(WorkspaceId::get);
         let mut rows: Vec<CampaignRow> = self.read(reach, move |conn| {
-                diesel::sql_query(format!(
+                prepared_sql(format!(
                     "SELECT {CAMPAIGN_COLUMNS} \
                      FROM linkedin.campaigns c LEFT JOIN linkedin.campaign_groups g ON g.id = c.campaign_group_id \
-                     WHERE c.id > $1 AND ($2::int8 IS NULL OR c.account_id = $2) \
-                       AND ($3::int8 IS NULL OR c.campaign_group_id = $3) \
+                     WHERE c.id > $1 AND {} AND {} \
                        AND ($4::text IS NULL OR c.status = $4) \
                        AND ($5::text IS NULL OR c.name ILIKE $5) AND {} \
                      ORDER BY c.id LIMIT $6",
+                    equals_if("c.account_id", 2, account.is_some()),
+                    equals_if("c.campaign_group_id", 3, group.is_some()),
                     in_workspace("c.account_id", "linkedin", 7)
                 ))
                 .bind::<BigInt, _>(after)
@@ -372,17 +373,18 @@ impl ReportingApi {
         let workspace = self.filter(reach).map(WorkspaceId::get);
         let mut rows: Vec<CreativeRow> = self
             .read(reach, move |conn| {
-                diesel::sql_query(format!(
+                prepared_sql(format!(
                     "SELECT r.id, r.campaign_id, r.account_id, c.name AS campaign_name, \
                             r.intended_status, r.is_serving, r.serving_hold_reasons, \
                             r.content_reference, r.content_name, r.upstream_created_at, \
                             r.upstream_modified_at \
                      FROM linkedin.creatives r JOIN linkedin.campaigns c ON c.id = r.campaign_id \
-                     WHERE r.id > $1 AND ($2::int8 IS NULL OR r.account_id = $2) \
-                       AND ($3::int8 IS NULL OR r.campaign_id = $3) \
+                     WHERE r.id > $1 AND {} AND {} \
                        AND ($4::text IS NULL OR r.intended_status = $4) \
                        AND ($5::text IS NULL OR r.content_name ILIKE $5) AND {} \
                      ORDER BY r.id LIMIT $6",
+                    equals_if("r.account_id", 2, account.is_some()),
+                    equals_if("r.campaign_id", 3, campaign.is_some()),
                     in_workspace("r.account_id", "linkedin", 7)
                 ))
                 .bind::<BigInt, _>(after)

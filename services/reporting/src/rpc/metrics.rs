@@ -5,7 +5,7 @@
 //! read whole months pre-summed from `campaign_monthly_metrics` instead of their days.
 
 use adsync_db::prepared_sql;
-use adsync_server::Reach;
+use adsync_server::{Reach, WorkspaceId};
 use std::collections::HashMap;
 
 use adsync_proto::reporting::{
@@ -20,7 +20,6 @@ use diesel::sql_types::{Array, BigInt, Date};
 use crate::error::{DOMAIN, Error};
 use crate::explain::{explained, text};
 use crate::request::{DateRange, date_range, ids};
-use crate::scope::Owned;
 use crate::service::ReportingApi;
 use crate::values::{Sums, zero};
 
@@ -145,6 +144,19 @@ macro_rules! days_query {
     }};
 }
 
+/// The LinkedIn accounts `workspace` owns, as a subquery: the entity read filters by it
+/// in the same statement, with no round trip of its own.
+fn owned_accounts(
+    workspace: WorkspaceId,
+) -> adsync_warehouse::schema::sync_accounts::BoxedQuery<'static, diesel::pg::Pg, BigInt> {
+    use adsync_warehouse::schema::sync_accounts::dsl as a;
+    a::sync_accounts
+        .filter(a::source.eq("linkedin"))
+        .filter(a::workspace_id.eq(workspace.get()))
+        .select(a::account_id)
+        .into_boxed()
+}
+
 /// One stored day of one id.
 type DayRow = (i64, NaiveDate, Sums);
 
@@ -160,10 +172,13 @@ struct Entity {
 /// Reads the stored rows of some ids over a range.
 type ReadRows = fn(&mut PgConnection, &[i64], DateRange) -> QueryResult<Vec<DayRow>>;
 
+/// Reads the entities of some ids (of one workspace's accounts only, when one is given).
+type ReadEntities = fn(&mut PgConnection, &[i64], Option<WorkspaceId>) -> QueryResult<Vec<Entity>>;
+
 /// Where one kind of series comes from.
 struct Source {
     kind: &'static str,
-    entities: fn(&mut PgConnection, &[i64]) -> QueryResult<Vec<Entity>>,
+    entities: ReadEntities,
     days: ReadRows,
     /// For MONTH series, where whole months are stored pre-summed: the range's days with
     /// each whole month as one row dated its first day.
@@ -217,9 +232,9 @@ fn campaign_months(
 
 const CAMPAIGNS: Source = Source {
     kind: "campaign",
-    entities: |conn, ids| {
+    entities: |conn, ids, workspace| {
         use adsync_warehouse::schema::linkedin::{ad_accounts, campaigns};
-        Ok(campaigns::table
+        let mut query = campaigns::table
             .inner_join(ad_accounts::table)
             .filter(campaigns::id.eq_any(ids))
             .select((
@@ -228,6 +243,11 @@ const CAMPAIGNS: Source = Source {
                 campaigns::account_id,
                 ad_accounts::currency,
             ))
+            .into_boxed();
+        if let Some(workspace) = workspace {
+            query = query.filter(campaigns::account_id.eq_any(owned_accounts(workspace)));
+        }
+        Ok(query
             .load::<(i64, String, i64, Option<String>)>(conn)?
             .into_iter()
             .map(|(id, name, account_id, currency)| Entity {
@@ -246,9 +266,9 @@ const CAMPAIGNS: Source = Source {
 
 const CREATIVES: Source = Source {
     kind: "creative",
-    entities: |conn, ids| {
+    entities: |conn, ids, workspace| {
         use adsync_warehouse::schema::linkedin::{ad_accounts, creatives};
-        Ok(creatives::table
+        let mut query = creatives::table
             .inner_join(ad_accounts::table)
             .filter(creatives::id.eq_any(ids))
             .select((
@@ -258,6 +278,11 @@ const CREATIVES: Source = Source {
                 creatives::account_id,
                 ad_accounts::currency,
             ))
+            .into_boxed();
+        if let Some(workspace) = workspace {
+            query = query.filter(creatives::account_id.eq_any(owned_accounts(workspace)));
+        }
+        Ok(query
             .load::<(i64, Option<String>, Option<String>, i64, Option<String>)>(conn)?
             .into_iter()
             .map(|(id, name, reference, account_id, currency)| Entity {
@@ -332,9 +357,8 @@ impl ReportingApi {
         Ok(GetCreativeMetricsResponse { series })
     }
 
-    /// Two statements, no transaction, for a platform caller: the entities (are the ids
-    /// known?) and their days; a workspace caller's read its workspace's accounts first,
-    /// in a transaction. Sums per period and over the range are exact (integers and
+    /// Two statements: the entities (are the ids known, and the caller's?) and their
+    /// days (a workspace caller's in a transaction narrowed to its workspace). Sums per period and over the range are exact (integers and
     /// decimals).
     async fn series(
         &self,
@@ -357,9 +381,7 @@ impl ReportingApi {
         let (entities, days) = self
             .read(reach, move |conn| {
                 // Another workspace's ids are as unknown as ids that do not exist.
-                let owned = Owned::read(conn, "linkedin", workspace)?;
-                let mut entities = (source.entities)(conn, &query_ids)?;
-                entities.retain(|e| owned.has(e.account_id));
+                let entities = (source.entities)(conn, &query_ids, workspace)?;
                 let days = if entities.len() == query_ids.len() {
                     match (grain, source.months) {
                         (Grain::Month, Some(months)) => months(conn, &query_ids, range)?,
