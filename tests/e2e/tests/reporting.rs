@@ -296,6 +296,34 @@ async fn entities_and_metric_series_equal_the_ground_truth_at_every_granularity(
         all_campaigns.extend(want);
     }
 
+    // By campaign group alone, and with its account: the group's campaigns, in id order.
+    let group = all_campaigns[0].group_id;
+    let mut in_group: Vec<i64> = all_campaigns
+        .iter()
+        .filter(|c| c.group_id == group)
+        .map(|c| c.id)
+        .collect();
+    in_group.sort_unstable();
+    for account_id in [0, s.accounts[0]] {
+        let listed: Vec<i64> = client
+            .list_campaigns(bearer(
+                ListCampaignsRequest {
+                    account_id,
+                    campaign_group_id: group,
+                    ..Default::default()
+                },
+                &s.reader,
+            ))
+            .await
+            .unwrap()
+            .into_inner()
+            .campaigns
+            .iter()
+            .map(|c| c.campaign_id)
+            .collect();
+        assert_eq!(listed, in_group, "account filter {account_id}");
+    }
+
     let campaign = &all_campaigns[0];
     let creatives = client
         .list_creatives(bearer(
