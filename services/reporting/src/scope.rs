@@ -4,9 +4,9 @@
 //! [`in_workspace`] in their SQL, reads of named accounts and entities through [`Owned`]
 //! (another workspace's is as unknown as one that does not exist: NOT_FOUND).
 //!
-//! Behind that, a workspace caller's reads run in a transaction that takes the database
+//! Behind that, a workspace caller's reads run in a session that takes the database
 //! role `adsync_workspace_reader` and names the caller's workspace: the warehouse's
-//! row-level security then shows that transaction only the workspace's rows, whatever
+//! row-level security then shows that session only the workspace's rows, whatever
 //! the query — so a report whose filter is missing still returns nothing of another
 //! workspace. A platform caller's reads run as the service itself.
 
@@ -16,7 +16,7 @@ use adsync_db::DbError;
 use adsync_server::{Reach, WorkspaceId};
 use diesel::prelude::*;
 
-use adsync_warehouse::row_security::{can_narrow, read_for, read_narrowed};
+use adsync_warehouse::row_security::{can_narrow, read_for, session_for};
 
 use crate::error::Error;
 use crate::service::ReportingApi;
@@ -27,8 +27,7 @@ pub(crate) fn check_workspace_reader(conn: &mut PgConnection) -> Result<(), Erro
 }
 
 impl ReportingApi {
-    /// Runs `read` for a caller of `reach` (in a transaction narrowed to its workspace
-    /// when it has one).
+    /// Runs `read` for a caller of `reach` (narrowed to its workspace when it has one).
     pub(crate) async fn read<T, E, F>(&self, reach: Reach, read: F) -> Result<T, E>
     where
         F: FnOnce(&mut PgConnection) -> Result<T, E> + Send + 'static,
@@ -46,16 +45,12 @@ impl ReportingApi {
         T: Send + 'static,
         E: From<DbError> + From<diesel::result::Error> + Send + 'static,
     {
-        const SNAPSHOT: &str = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
-        let workspace = reach.workspace();
         self.db
-            .run(move |conn| match workspace {
-                Some(workspace) => read_narrowed(conn, SNAPSHOT, workspace.get(), read),
-                None => conn
-                    .build_transaction()
+            .run_in(session_for(reach), move |conn| {
+                conn.build_transaction()
                     .read_only()
                     .repeatable_read()
-                    .run(read),
+                    .run(read)
             })
             .await
     }

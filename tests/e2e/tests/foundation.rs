@@ -353,3 +353,90 @@ fn hand_written_statements_are_prepared_once_per_connection_with_their_binds_in_
     let refused = unbound.err().expect("an unbound placeholder is refused");
     assert!(refused.to_string().contains("$1 has no bind"), "{refused}");
 }
+
+#[derive(QueryableByName)]
+struct Seen {
+    #[diesel(sql_type = diesel::sql_types::Array<diesel::sql_types::BigInt>)]
+    ids: Vec<i64>,
+}
+
+/// The sync accounts `reach`'s reads see on `db`.
+async fn seen_by(db: &adsync_db::Db, reach: adsync_server::Reach) -> Vec<i64> {
+    adsync_warehouse::row_security::read_for(db, reach, |conn| {
+        sql_query("SELECT COALESCE(array_agg(account_id ORDER BY account_id), '{}') AS ids FROM sync_accounts")
+            .get_result::<Seen>(conn)
+            .map(|s| s.ids)
+            .map_err(adsync_db::DbError::from)
+    })
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn a_pooled_connection_reads_for_one_workspace_at_a_time_and_for_the_platform_as_itself() {
+    use adsync_server::{Reach, WorkspaceId};
+    let test_db = tokio::task::spawn_blocking(|| TestDatabase::migrated(&all_migrations()))
+        .await
+        .unwrap();
+    sql_query(
+        "INSERT INTO sync_accounts (source, account_id, connection_id, name, status, workspace_id) \
+         VALUES ('linkedin', 1, 'c', 'A', 'ACTIVE', 1), ('linkedin', 2, 'c', 'B', 'ACTIVE', 2), \
+                ('linkedin', 3, 'c', 'C', 'ACTIVE', 2)",
+    )
+    .execute(&mut test_db.connect())
+    .unwrap();
+    // One connection: every read below is served by the same session.
+    let mut config = adsync_db::DbConfig::new(test_db.url(), "session-test");
+    config.max_connections = 1;
+    let db = adsync_db::Db::connect(config).await.unwrap();
+    let (one, two) = (
+        Reach::Workspace(WorkspaceId::new(1).unwrap()),
+        Reach::Workspace(WorkspaceId::new(2).unwrap()),
+    );
+
+    assert_eq!(seen_by(&db, one).await, [1]);
+    assert_eq!(seen_by(&db, one).await, [1], "kept for the same workspace");
+    assert_eq!(seen_by(&db, two).await, [2, 3], "changed for another");
+    assert_eq!(
+        seen_by(&db, Reach::Platform).await,
+        [1, 2, 3],
+        "undone for the platform"
+    );
+    assert_eq!(seen_by(&db, two).await, [2, 3]);
+    // A plain run (every write's) is the login's own, not the last reader's.
+    let role = db
+        .run(|conn| {
+            #[derive(QueryableByName)]
+            struct Role {
+                #[diesel(sql_type = diesel::sql_types::Text)]
+                name: String,
+            }
+            sql_query("SELECT current_user::text AS name")
+                .get_result::<Role>(conn)
+                .map(|r| r.name)
+                .map_err(adsync_db::DbError::from)
+        })
+        .await
+        .unwrap();
+    assert_ne!(role, adsync_warehouse::row_security::WORKSPACE_READER);
+
+    // And back: narrowed again after a plain run.
+    assert_eq!(seen_by(&db, one).await, [1]);
+    assert_eq!(seen_by(&db, Reach::Platform).await, [1, 2, 3]);
+
+    // A change that fails half way (the role taken, then an error) is undone before the
+    // next run, whatever that run asks for.
+    let broken = adsync_db::SessionState {
+        apply: format!(
+            "SET ROLE {}; SELECT 1 / 0",
+            adsync_warehouse::row_security::WORKSPACE_READER
+        ),
+        undo: "RESET ROLE",
+    };
+    let failed = db
+        .run_in(Some(broken), |_| Ok::<_, adsync_db::DbError>(()))
+        .await;
+    assert!(failed.is_err());
+    assert_eq!(seen_by(&db, Reach::Platform).await, [1, 2, 3]);
+    assert_eq!(seen_by(&db, two).await, [2, 3]);
+}

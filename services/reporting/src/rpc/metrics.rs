@@ -358,8 +358,8 @@ impl ReportingApi {
     }
 
     /// Two statements: the entities (are the ids known, and the caller's?) and their
-    /// days (a workspace caller's in a transaction narrowed to its workspace). Sums per period and over the range are exact (integers and
-    /// decimals).
+    /// days (a workspace caller's narrowed to its workspace). Sums per period and over
+    /// the range are exact (integers and decimals).
     async fn series(
         &self,
         reach: Reach,

@@ -11,11 +11,13 @@ mod error;
 mod migrate;
 mod pool;
 mod prepared;
+mod session;
 
 pub use config::{DbArgs, DbConfig, redact_url};
 pub use error::{DbError, is_unique_violation};
 pub use migrate::{revert_all_migrations, run_migrations};
 pub use pool::Db;
 pub use prepared::{PreparedSql, prepared_sql};
+pub use session::SessionState;
 
 pub use diesel_migrations::EmbeddedMigrations;

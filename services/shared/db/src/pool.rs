@@ -12,7 +12,8 @@ use diesel::{Connection, RunQueryDsl};
 use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::Semaphore;
 
-use crate::{DbConfig, DbError};
+use crate::session::{Held, hold};
+use crate::{DbConfig, DbError, SessionState};
 
 type PgPool = Pool<BackendManager>;
 
@@ -21,6 +22,8 @@ type PgPool = Pool<BackendManager>;
 pub(crate) struct Backend {
     conn: PgConnection,
     pid: i32,
+    /// What its session holds beyond the login's own settings.
+    held: Held,
 }
 
 /// Diesel's connection manager, remembering each connection's backend process id.
@@ -36,7 +39,11 @@ impl ManageConnection for BackendManager {
             .get_result::<BackendPid>(&mut conn)
             .map_err(diesel::r2d2::Error::QueryError)?
             .pid;
-        Ok(Backend { conn, pid })
+        Ok(Backend {
+            conn,
+            pid,
+            held: Held::Own,
+        })
     }
 
     fn is_valid(&self, backend: &mut Backend) -> Result<(), Self::Error> {
@@ -203,6 +210,18 @@ impl Db {
         T: Send + 'static,
         E: From<DbError> + Send + 'static,
     {
+        self.run_in(None, f).await
+    }
+
+    /// As [`Db::run`], with the connection's session holding `session` (the login's own
+    /// settings when `None`) while `f` runs: applied first unless the connection already
+    /// holds it, and never left for a run that asks for something else.
+    pub async fn run_in<T, E, F>(&self, session: Option<SessionState>, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut PgConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
         let permit =
             tokio::time::timeout(self.acquire_timeout, self.permits.clone().acquire_owned())
                 .await
@@ -221,6 +240,8 @@ impl Db {
             let _permit = permit;
             span.in_scope(|| {
                 let mut backend = checkout(&pool, timeout)?;
+                let Backend { conn, held, .. } = &mut *backend;
+                hold(conn, held, session.as_ref())?;
                 let Some(flight) = flight else {
                     return f(&mut backend.conn);
                 };
