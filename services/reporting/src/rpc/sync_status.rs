@@ -70,9 +70,10 @@ fn add(total: &mut TableCounts, c: &TableCounts) {
     total.sync_errors += c.sync_errors;
 }
 
-/// Every account adsync knows, or account `$1` (of workspace `$2`, when not NULL): synced ones (`ad_accounts`) and discovered ones not yet
-/// synced (`sync_accounts`), with their last run, last successful run and counts (kept
-/// exact in `account_row_counts` by triggers on each table, so none is counted here).
+/// Every account adsync knows, or account `$1` (of workspace `$2`, when not NULL): synced
+/// ones (`ad_accounts`) and discovered ones not yet synced (`sync_accounts`), with their
+/// last run, last successful run and counts (kept exact in `account_row_counts` by
+/// triggers on each table, so none is counted here).
 fn status_sql(one_account: bool) -> String {
     // Two texts, not `$1 IS NULL OR k.id = $1`: each is prepared once per connection, and
     // a plan kept for the optional form would read every account to answer one.
