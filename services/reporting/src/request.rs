@@ -116,16 +116,12 @@ pub(crate) fn ids(field: &str, raw: &[i64], v: &mut FieldViolations) -> Vec<i64>
     ids
 }
 
-/// The condition that `column` equals bind `$param` when the request names one (`named`),
-/// else none. Two fixed texts rather than `$n IS NULL OR column = $n`: each is prepared
-/// once per connection, and a plan kept for the optional form could not use `column`'s
-/// index.
-pub(crate) fn equals_if(column: &str, param: usize, named: bool) -> String {
-    if named {
-        format!("{column} = ${param}")
-    } else {
-        "true".to_owned()
-    }
+/// `condition` when the request sets its filter (`set`), else none. One fixed text per
+/// combination of filters rather than `$n IS NULL OR …`: each is prepared once per
+/// connection, and a plan kept for the optional form misjudges how many rows match (it
+/// then reads the table in key order, filtering, instead of using the filter's index).
+pub(crate) fn only_if(set: bool, condition: &'static str) -> &'static str {
+    if set { condition } else { "true" }
 }
 
 /// An optional id filter: 0 means any, negative is an error.

@@ -12,7 +12,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Nullable, Timestamptz};
 
 use crate::error::{DOMAIN, Error};
-use crate::request::{IdPage, equals_if, optional_id};
+use crate::request::{IdPage, only_if, optional_id};
 use crate::rpc::entities::{CAMPAIGN_COLUMNS, CampaignRow};
 use crate::scope::in_workspace;
 use crate::service::ReportingApi;
@@ -159,7 +159,7 @@ impl ReportingApi {
                         OR a.no_recent_delivery OR a.no_budget OR a.no_serving_creative \
                         OR a.schedule_ended \
                      ORDER BY a.id LIMIT $5",
-                    account = equals_if("c.account_id", 2, account.is_some()),
+                    account = only_if(account.is_some(), "c.account_id = $2"),
                     in_workspace = in_workspace("c.account_id", "linkedin", 6)
                 ))
                 .bind::<BigInt, _>(after)

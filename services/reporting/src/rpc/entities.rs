@@ -11,7 +11,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Bool, Nullable, Text, Timestamptz};
 
 use crate::error::{DOMAIN, Error};
-use crate::request::{IdPage, contains_pattern, equals_if, name_filter, optional_id};
+use crate::request::{IdPage, contains_pattern, name_filter, only_if, optional_id};
 use crate::scope::in_workspace;
 use crate::service::ReportingApi;
 use crate::values::money;
@@ -264,9 +264,10 @@ impl ReportingApi {
             .read(reach, move |conn| {
                 prepared_sql(format!(
                     "SELECT {ACCOUNT_COLUMNS} FROM linkedin.ad_accounts a \
-                     WHERE a.id > $1 AND ($2::text IS NULL OR a.status = $2) \
-                       AND ($3::text IS NULL OR a.name ILIKE $3) AND {} \
+                     WHERE a.id > $1 AND {} AND {} AND {} \
                      ORDER BY a.id LIMIT $4",
+                    only_if(status.is_some(), "a.status = $2"),
+                    only_if(name.is_some(), "a.name ILIKE $3"),
                     in_workspace("a.id", "linkedin", 5)
                 ))
                 .bind::<BigInt, _>(after)
@@ -319,11 +320,12 @@ impl ReportingApi {
                     "SELECT {CAMPAIGN_COLUMNS} \
                      FROM linkedin.campaigns c LEFT JOIN linkedin.campaign_groups g ON g.id = c.campaign_group_id \
                      WHERE c.id > $1 AND {} AND {} \
-                       AND ($4::text IS NULL OR c.status = $4) \
-                       AND ($5::text IS NULL OR c.name ILIKE $5) AND {} \
+                       AND {} AND {} AND {} \
                      ORDER BY c.id LIMIT $6",
-                    equals_if("c.account_id", 2, account.is_some()),
-                    equals_if("c.campaign_group_id", 3, group.is_some()),
+                    only_if(account.is_some(), "c.account_id = $2"),
+                    only_if(group.is_some(), "c.campaign_group_id = $3"),
+                    only_if(status.is_some(), "c.status = $4"),
+                    only_if(name.is_some(), "c.name ILIKE $5"),
                     in_workspace("c.account_id", "linkedin", 7)
                 ))
                 .bind::<BigInt, _>(after)
@@ -380,11 +382,12 @@ impl ReportingApi {
                             r.upstream_modified_at \
                      FROM linkedin.creatives r JOIN linkedin.campaigns c ON c.id = r.campaign_id \
                      WHERE r.id > $1 AND {} AND {} \
-                       AND ($4::text IS NULL OR r.intended_status = $4) \
-                       AND ($5::text IS NULL OR r.content_name ILIKE $5) AND {} \
+                       AND {} AND {} AND {} \
                      ORDER BY r.id LIMIT $6",
-                    equals_if("r.account_id", 2, account.is_some()),
-                    equals_if("r.campaign_id", 3, campaign.is_some()),
+                    only_if(account.is_some(), "r.account_id = $2"),
+                    only_if(campaign.is_some(), "r.campaign_id = $3"),
+                    only_if(status.is_some(), "r.intended_status = $4"),
+                    only_if(name.is_some(), "r.content_name ILIKE $5"),
                     in_workspace("r.account_id", "linkedin", 7)
                 ))
                 .bind::<BigInt, _>(after)
