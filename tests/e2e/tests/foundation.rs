@@ -315,38 +315,27 @@ fn hand_written_statements_are_prepared_once_per_connection_with_their_binds_in_
     let mut conn = db.connect();
     // `$2` twice, and a `$1` inside a literal that is not a placeholder.
     let sql = "SELECT ($1::int8 + $2 * $2 + length('$1'))::int8 AS n";
-    let first = prepared_sql(sql)
-        .bind::<diesel::sql_types::BigInt, _>(1)
-        .bind::<diesel::sql_types::BigInt, _>(3)
-        .get_result::<Count>(&mut conn)
-        .unwrap()
-        .n;
-    assert_eq!(first, 1 + 9 + 2);
-    let second = prepared_sql(sql)
-        .bind::<diesel::sql_types::BigInt, _>(2)
-        .bind::<diesel::sql_types::BigInt, _>(4)
-        .get_result::<Count>(&mut conn)
-        .unwrap()
-        .n;
-    assert_eq!(second, 2 + 16 + 2);
-    let prepared = |text: &str| {
-        sql_query(format!(
-            "SELECT count(*) AS n FROM pg_prepared_statements WHERE statement LIKE '%{text}%'"
-        ))
-        .get_result::<Count>(&mut db.connect())
+    let mut run = |a: i64, b: i64| {
+        prepared_sql(sql)
+            .bind::<diesel::sql_types::BigInt, _>(a)
+            .bind::<diesel::sql_types::BigInt, _>(b)
+            .get_result::<Count>(&mut conn)
+            .unwrap()
+            .n
+    };
+    assert_eq!(run(1, 3), 1 + 9 + 2);
+    assert_eq!(run(2, 4), 2 + 16 + 2);
+    let prepared_on = |conn: &mut diesel::PgConnection| {
+        sql_query(
+            "SELECT count(*) AS n FROM pg_prepared_statements WHERE statement LIKE '%length(''$1'')%'",
+        )
+        .get_result::<Count>(conn)
         .unwrap()
         .n
     };
-    // Counted on the connection that ran them: one statement for both calls.
-    let n = sql_query(
-        "SELECT count(*) AS n FROM pg_prepared_statements WHERE statement LIKE '%length(''$1'')%'",
-    )
-    .get_result::<Count>(&mut conn)
-    .unwrap()
-    .n;
-    assert_eq!(n, 1);
-    // A fresh connection has prepared nothing.
-    assert_eq!(prepared("length("), 0);
+    // One statement for both calls on the connection that ran them; none on another.
+    assert_eq!(prepared_on(&mut conn), 1);
+    assert_eq!(prepared_on(&mut db.connect()), 0);
 
     // A placeholder without its bind is refused before anything is sent.
     let unbound = prepared_sql("SELECT $1::int8 AS n").get_result::<Count>(&mut conn);
