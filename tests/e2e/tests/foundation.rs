@@ -24,6 +24,7 @@ const ALL_TABLES: &[&str] = &[
     "amazon_ads.targeting_daily_metrics",
     "amazon_ads.targets",
     "api_tokens",
+    "linkedin.account_daily_metrics",
     "linkedin.ad_accounts",
     "linkedin.audience_demographics",
     "linkedin.campaign_daily_metrics",
@@ -98,11 +99,11 @@ fn migrations_apply_on_an_empty_database_and_revert_cleanly() {
     assert!(db.tables().is_empty());
 
     let applied = run_migrations(&mut conn, &all_migrations()).expect("up");
-    assert_eq!(applied.len(), 20);
+    assert_eq!(applied.len(), 21);
     assert_eq!(db.tables(), ALL_TABLES);
 
     let reverted = revert_all_migrations(&mut conn, &all_migrations()).expect("down");
-    assert_eq!(reverted.len(), 20);
+    assert_eq!(reverted.len(), 21);
     assert!(db.tables().is_empty(), "left behind: {:?}", db.tables());
 
     // And up again: down.sql left nothing that blocks a re-run.
@@ -113,6 +114,36 @@ fn migrations_apply_on_an_empty_database_and_revert_cleanly() {
             .expect("idempotent")
             .is_empty()
     );
+}
+
+/// A table added to a source's warehouse (or any table of accounts' rows) without a
+/// row-level-security policy would show a workspace caller every workspace's rows
+/// whenever a report forgot its filter.
+#[test]
+fn every_warehouse_table_shows_a_workspace_reader_only_through_a_policy() {
+    #[derive(QueryableByName)]
+    struct Table {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        name: String,
+    }
+    let db = TestDatabase::migrated(&all_migrations());
+    let unguarded: Vec<String> = sql_query(
+        "SELECT n.nspname || '.' || c.relname AS name \
+         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+         WHERE c.relkind IN ('r', 'p') \
+           AND (n.nspname IN ('linkedin', 'amazon_ads', 'supplier_feed') \
+                OR EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = c.oid \
+                           AND a.attname = 'account_id' AND NOT a.attisdropped)) \
+           AND NOT (c.relrowsecurity \
+                    AND EXISTS (SELECT FROM pg_policy p WHERE p.polrelid = c.oid)) \
+         ORDER BY 1",
+    )
+    .load::<Table>(&mut db.connect())
+    .unwrap()
+    .into_iter()
+    .map(|t| t.name)
+    .collect();
+    assert_eq!(unguarded, Vec::<String>::new());
 }
 
 /// `account_row_counts` per LinkedIn account for `table`, against a real count.
@@ -198,38 +229,52 @@ fn row_counts_stay_exact_under_every_kind_of_write() {
     exact(&mut conn, [(1, 0), (2, 0)]);
 }
 
-/// Rows of `campaign_monthly_metrics` that differ from summing the stored days again
-/// (both ways), as text; empty when the months are exact.
-fn monthly_drift(conn: &mut diesel::PgConnection) -> Vec<String> {
+/// Rows of the roll-ups of `campaign_daily_metrics` (per campaign and month, per account
+/// and day) that differ from summing the stored days again (both ways), as text; empty
+/// when both are exact.
+fn roll_up_drift(conn: &mut diesel::PgConnection) -> Vec<String> {
     #[derive(QueryableByName)]
     struct Drift {
         #[diesel(sql_type = diesel::sql_types::Text)]
         row: String,
     }
-    let summed = "SELECT account_id, date_trunc('month', date)::date AS month, campaign_id, \
-                  count(*)::int8 AS days, sum(impressions)::int8 AS impressions, \
-                  sum(clicks)::int8 AS clicks, sum(cost) AS cost, sum(sends)::int8 AS sends \
-                  FROM linkedin.campaign_daily_metrics GROUP BY 1, 2, 3";
-    let kept = "SELECT account_id, month, campaign_id, days, impressions, clicks, cost, sends \
-                FROM linkedin.campaign_monthly_metrics";
-    sql_query(format!(
-        "SELECT x::text AS row FROM (({summed}) EXCEPT ({kept})) x \
-         UNION ALL SELECT y::text FROM (({kept}) EXCEPT ({summed})) y"
-    ))
-    .load::<Drift>(conn)
-    .unwrap()
-    .into_iter()
-    .map(|d| d.row)
-    .collect()
+    let months = (
+        "SELECT account_id, date_trunc('month', date)::date AS month, campaign_id, \
+         count(*)::int8 AS days, sum(impressions)::int8 AS impressions, \
+         sum(clicks)::int8 AS clicks, sum(cost) AS cost, sum(sends)::int8 AS sends \
+         FROM linkedin.campaign_daily_metrics GROUP BY 1, 2, 3",
+        "SELECT account_id, month, campaign_id, days, impressions, clicks, cost, sends \
+         FROM linkedin.campaign_monthly_metrics",
+    );
+    let account_days = (
+        "SELECT account_id, date, count(*)::int8 AS campaigns, \
+         sum(impressions)::int8 AS impressions, sum(clicks)::int8 AS clicks, sum(cost) AS cost, \
+         sum(likes)::int8 AS likes, sum(sends)::int8 AS sends \
+         FROM linkedin.campaign_daily_metrics GROUP BY 1, 2",
+        "SELECT account_id, date, campaigns, impressions, clicks, cost, likes, sends \
+         FROM linkedin.account_daily_metrics",
+    );
+    [months, account_days]
+        .into_iter()
+        .flat_map(|(summed, kept)| {
+            sql_query(format!(
+                "SELECT x::text AS row FROM (({summed}) EXCEPT ({kept})) x \
+                 UNION ALL SELECT y::text FROM (({kept}) EXCEPT ({summed})) y"
+            ))
+            .load::<Drift>(conn)
+            .unwrap()
+        })
+        .map(|d| d.row)
+        .collect()
 }
 
 #[test]
-fn monthly_sums_stay_exact_under_every_kind_of_write() {
+fn monthly_and_account_daily_sums_stay_exact_under_every_kind_of_write() {
     let db = TestDatabase::migrated(&all_migrations());
     let mut conn = db.connect();
     let mut run = |sql: &str| {
         sql_query(sql).execute(&mut conn).unwrap();
-        monthly_drift(&mut conn)
+        roll_up_drift(&mut conn)
     };
     run(
         "INSERT INTO linkedin.ad_accounts (id, name, status) VALUES (1, 'A', 'ACTIVE'), (2, 'B', 'ACTIVE')",
@@ -286,11 +331,8 @@ fn monthly_sums_stay_exact_under_every_kind_of_write() {
         ),
         none
     );
+    // Emptied with the days (no drift then means no rows left).
     assert_eq!(run("TRUNCATE linkedin.campaign_daily_metrics"), none);
-    assert_eq!(
-        run("SELECT count(*) FROM linkedin.campaign_monthly_metrics HAVING count(*) > 0"),
-        none
-    );
 }
 
 /// Services can share a database, and Diesel keeps one migrations table: a version used

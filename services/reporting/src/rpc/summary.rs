@@ -1,18 +1,24 @@
 //! GetAccountSummary: an account's totals over a range, its top campaigns by cost, and
-//! how many campaigns are active and how many delivered. One aggregate per campaign, over
-//! the range's whole months (pre-summed) and its remaining days; totals and the ranking
-//! are derived from those sums here (exactly), in one read-only snapshot.
+//! how many campaigns are active and how many delivered. Three reads in one read-only
+//! snapshot, each of the least it needs:
+//!
+//! - the totals, from the account's days in `account_daily_metrics` (one row a day,
+//!   already summed over its campaigns), with the count of its active campaigns;
+//! - the ranking: cost and impressions per campaign over the range, from the whole
+//!   months of `campaign_monthly_metrics` and the remaining days of the (account, date)
+//!   index (which carries both); only the top campaigns' ids and how many campaigns
+//!   delivered come back;
+//! - the top campaigns' every sum and their names.
+//!
+//! Every sum is exact (PostgreSQL's, of the stored rows); the three agree because the
+//! snapshot is one.
 
-use adsync_server::Reach;
-use std::collections::HashMap;
-
+use adsync_db::{PreparedSql, prepared_sql};
 use adsync_proto::reporting::{CampaignTotal, GetAccountSummaryRequest, GetAccountSummaryResponse};
-use adsync_server::FieldViolations;
+use adsync_server::{FieldViolations, Reach};
 use chrono::NaiveDate;
-use diesel::pg::Pg;
 use diesel::prelude::*;
-use diesel::query_builder::{BoxedSqlQuery, SqlQuery};
-use diesel::sql_types::{Array, BigInt, Date};
+use diesel::sql_types::{Array, BigInt, Date, Nullable, Text};
 
 use crate::error::{DOMAIN, Error};
 use crate::explain::{explained, text};
@@ -24,99 +30,165 @@ use crate::values::{SUM_COLUMNS, Sums};
 const DEFAULT_TOP: i64 = 5;
 const MAX_TOP: i64 = 50;
 
-/// The metric columns, as both the daily and the monthly table name them.
-const METRICS: &str = "campaign_id, impressions, clicks, cost, landing_page_clicks, \
-    external_website_conversions, one_click_leads, likes, comments, shares, follows, opens, sends";
+/// Which rows of the range's parts a statement reads.
+#[derive(Debug, Clone, Copy)]
+enum Rows {
+    /// Account `$1`'s: the months' primary key and the days' (account, date) index, each
+    /// one range scan.
+    OfAccount,
+    /// Campaigns `$6`'s: the months' (campaign, month) index and the days' primary key,
+    /// which carries every metric (a few index pages a campaign).
+    OfCampaigns,
+}
 
-/// Account `$1`'s sums per campaign (its campaigns `$6`) over days `$2..=$3`: the whole
-/// months `$4..$5` from `campaign_monthly_metrics` (twelve rows a campaign for a year, not
-/// 365), the days before and after them from `campaign_daily_metrics` by campaign and date,
-/// so they are read from the primary key's index alone (it carries the metrics): a few
-/// index pages a campaign, where the (account, date) index visits a heap page per row.
-/// Only the parts `range` has are read: each daily part costs an index descent per
-/// campaign even when its days are empty, so a range without a whole month is one part.
-fn per_campaign_sql(range: DateRange) -> String {
+/// The range `$2..=$3` as a UNION ALL of `columns` from the tables that hold its parts:
+/// its whole months `$4..$5` from `campaign_monthly_metrics` (twelve rows a campaign for
+/// a year, not 365), the days before and after them from `campaign_daily_metrics`. Only
+/// the parts the range has are read: an empty part still costs an index descent (one a
+/// campaign, for [`Rows::OfCampaigns`]).
+fn parts(range: DateRange, columns: &str, rows: Rows) -> String {
+    let which = match rows {
+        Rows::OfAccount => "account_id = $1",
+        Rows::OfCampaigns => "campaign_id = ANY($6)",
+    };
     let (months_from, months_to) = range.whole_months();
     let mut parts = Vec::new();
     if months_from < months_to {
         parts.push(format!(
-            "SELECT {METRICS} FROM linkedin.campaign_monthly_metrics \
-             WHERE account_id = $1 AND month >= $4 AND month < $5"
+            "SELECT {columns} FROM linkedin.campaign_monthly_metrics \
+             WHERE {which} AND month >= $4 AND month < $5"
         ));
     }
     if range.start < months_from {
         parts.push(format!(
-            "SELECT {METRICS} FROM linkedin.campaign_daily_metrics \
-             WHERE campaign_id = ANY($6) AND date >= $2 AND date < $4"
+            "SELECT {columns} FROM linkedin.campaign_daily_metrics \
+             WHERE {which} AND date >= $2 AND date < $4"
         ));
     }
     if months_to <= range.end {
         parts.push(format!(
-            "SELECT {METRICS} FROM linkedin.campaign_daily_metrics \
-             WHERE campaign_id = ANY($6) AND date >= $5 AND date <= $3"
+            "SELECT {columns} FROM linkedin.campaign_daily_metrics \
+             WHERE {which} AND date >= $5 AND date <= $3"
         ));
     }
-    format!(
-        "SELECT m.campaign_id, {SUM_COLUMNS} FROM ({}) m GROUP BY m.campaign_id",
-        parts.join(" UNION ALL ")
-    )
+    parts.join(" UNION ALL ")
 }
 
-/// `sql` (the aggregate, or its EXPLAIN) bound to account `account_id`, its `campaigns`
-/// and `range`. Planned for each call's values, not prepared: a plan kept for any
-/// account and range (which cannot know how many campaigns or days it reads) read a
-/// year's summary markedly slower.
-fn bound(
-    sql: String,
-    account_id: i64,
-    campaigns: Vec<i64>,
-    range: DateRange,
-) -> BoxedSqlQuery<'static, Pg, SqlQuery> {
+/// `sql` with account `$1` and the range's `$2..$5` bound (see [`parts`]).
+fn with_range(sql: String, account_id: i64, range: DateRange) -> PreparedSql<'static> {
     let (months_from, months_to) = range.whole_months();
-    diesel::sql_query(sql)
-        .into_boxed()
+    prepared_sql(sql)
         .bind::<BigInt, _>(account_id)
         .bind::<Date, _>(range.start)
         .bind::<Date, _>(range.end)
         .bind::<Date, _>(months_from)
         .bind::<Date, _>(months_to)
-        .bind::<Array<BigInt>, _>(campaigns)
 }
 
-/// Account `account_id`'s sums per campaign (of `campaigns`, the account's) over `range`.
-fn per_campaign(
+/// The account's totals over the range (its days, one row each) and how many of its
+/// campaigns are active.
+fn totals_sql() -> String {
+    format!(
+        "SELECT (SELECT count(*) FROM linkedin.campaigns c \
+                 WHERE c.account_id = $1 AND c.status = 'ACTIVE') AS active_campaigns, \
+                {SUM_COLUMNS} \
+         FROM linkedin.account_daily_metrics m \
+         WHERE m.account_id = $1 AND m.date >= $2 AND m.date <= $3"
+    )
+}
+
+#[derive(Debug, QueryableByName)]
+struct Totals {
+    #[diesel(sql_type = BigInt)]
+    active_campaigns: i64,
+    #[diesel(embed)]
+    sums: Sums,
+}
+
+fn totals(conn: &mut PgConnection, account_id: i64, range: DateRange) -> QueryResult<Totals> {
+    with_range(totals_sql(), account_id, range).get_result(conn)
+}
+
+/// The `$6` campaigns of most cost over the range (ties by id), most first, each with
+/// how many of the account's campaigns had impressions in it.
+fn ranking_sql(range: DateRange) -> String {
+    format!(
+        "SELECT r.campaign_id, count(*) FILTER (WHERE r.impressions > 0) OVER () AS delivered \
+         FROM (SELECT m.campaign_id, sum(m.cost) AS cost, sum(m.impressions) AS impressions \
+               FROM ({}) m GROUP BY m.campaign_id) r \
+         ORDER BY r.cost DESC, r.campaign_id LIMIT $6",
+        parts(range, "campaign_id, impressions, cost", Rows::OfAccount)
+    )
+}
+
+#[derive(Debug, QueryableByName)]
+struct Ranked {
+    #[diesel(sql_type = BigInt)]
+    campaign_id: i64,
+    #[diesel(sql_type = BigInt)]
+    delivered: i64,
+}
+
+fn ranking(
     conn: &mut PgConnection,
     account_id: i64,
-    campaigns: Vec<i64>,
     range: DateRange,
-) -> QueryResult<Vec<CampaignSums>> {
-    bound(per_campaign_sql(range), account_id, campaigns, range).load(conn)
+    top: i64,
+) -> QueryResult<Vec<Ranked>> {
+    with_range(ranking_sql(range), account_id, range)
+        .bind::<BigInt, _>(top)
+        .load(conn)
 }
 
-/// The plan of the summary's aggregate over `start..=end`, for `adsync-bench report --explain`.
+/// The metric columns, as both the daily and the monthly table name them.
+const METRICS: &str = "campaign_id, impressions, clicks, cost, landing_page_clicks, \
+    external_website_conversions, one_click_leads, likes, comments, shares, follows, opens, sends";
+
+/// Campaigns `$6`'s every sum over the range, with their names.
+fn top_sql(range: DateRange) -> String {
+    format!(
+        "SELECT s.*, c.name, c.status \
+         FROM (SELECT m.campaign_id, {SUM_COLUMNS} FROM ({}) m GROUP BY m.campaign_id) s \
+         LEFT JOIN linkedin.campaigns c ON c.id = s.campaign_id",
+        parts(range, METRICS, Rows::OfCampaigns)
+    )
+}
+
+#[derive(Debug, QueryableByName)]
+struct TopCampaign {
+    #[diesel(sql_type = BigInt)]
+    campaign_id: i64,
+    #[diesel(sql_type = Nullable<Text>)]
+    name: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    status: Option<String>,
+    #[diesel(embed)]
+    sums: Sums,
+}
+
+fn top_campaigns(
+    conn: &mut PgConnection,
+    account_id: i64,
+    range: DateRange,
+    ids: Vec<i64>,
+) -> QueryResult<Vec<TopCampaign>> {
+    with_range(top_sql(range), account_id, range)
+        .bind::<Array<BigInt>, _>(ids)
+        .load(conn)
+}
+
+/// The plan of the summary's ranking over `start..=end`, for `adsync-bench report --explain`.
 pub(crate) fn explain(
     conn: &mut PgConnection,
     account_id: i64,
     start: NaiveDate,
     end: NaiveDate,
 ) -> QueryResult<String> {
-    use adsync_warehouse::schema::linkedin::campaigns;
-    let ids: Vec<i64> = campaigns::table
-        .filter(campaigns::account_id.eq(account_id))
-        .select(campaigns::id)
-        .load(conn)?;
     let range = DateRange { start, end };
-    let sql = explained(&per_campaign_sql(range));
-    let lines = bound(sql, account_id, ids, range).load(conn)?;
+    let lines = with_range(explained(&ranking_sql(range)), account_id, range)
+        .bind::<BigInt, _>(DEFAULT_TOP)
+        .load(conn)?;
     Ok(text(lines))
-}
-
-#[derive(Debug, QueryableByName)]
-struct CampaignSums {
-    #[diesel(sql_type = BigInt)]
-    campaign_id: i64,
-    #[diesel(embed)]
-    sums: Sums,
 }
 
 impl ReportingApi {
@@ -145,64 +217,40 @@ impl ReportingApi {
                 let Some(account) = entities::account(conn, account_id, workspace)? else {
                     return Ok(None);
                 };
-                use adsync_warehouse::schema::linkedin::campaigns;
-                // Ids and whether each is active; names only for the top campaigns.
-                let listed: Vec<(i64, String)> = campaigns::table
-                    .filter(campaigns::account_id.eq(account_id))
-                    .select((campaigns::id, campaigns::status))
-                    .load(conn)?;
-                let active = listed.iter().filter(|(_, s)| s == "ACTIVE").count() as i64;
-                let ids = listed.into_iter().map(|(id, _)| id).collect();
-                let mut sums = per_campaign(conn, account_id, ids, range)?;
-                sums.sort_by(|a, b| {
-                    b.sums
-                        .cost
-                        .cmp(&a.sums.cost)
-                        .then(a.campaign_id.cmp(&b.campaign_id))
-                });
-                let top_ids: Vec<i64> = sums
-                    .iter()
-                    .take(top as usize)
-                    .map(|c| c.campaign_id)
-                    .collect();
-                let names: Vec<(i64, String, String)> = campaigns::table
-                    .filter(campaigns::id.eq_any(&top_ids))
-                    .select((campaigns::id, campaigns::name, campaigns::status))
-                    .load(conn)?;
-                Ok::<_, Error>(Some((account, active, names, sums)))
+                let totals = totals(conn, account_id, range)?;
+                let ranked = ranking(conn, account_id, range, top)?;
+                let ids = ranked.iter().map(|r| r.campaign_id).collect();
+                let mut campaigns = top_campaigns(conn, account_id, range, ids)?;
+                // In the ranking's order.
+                campaigns
+                    .sort_by_key(|c| ranked.iter().position(|r| r.campaign_id == c.campaign_id));
+                let delivered = ranked.first().map_or(0, |r| r.delivered);
+                Ok::<_, Error>(Some((account, totals, campaigns, delivered)))
             })
             .await?;
-        let Some((account, active_campaigns, names, sums)) = found else {
+        let Some((account, totals, campaigns, delivered)) = found else {
             return Err(Error::NotFound {
                 kind: "account",
                 ids: vec![account_id],
             });
         };
         let currency = account.currency().to_owned();
-        let mut totals = Sums::default();
-        for c in &sums {
-            totals.add(&c.sums)?;
-        }
-        let names: HashMap<i64, (String, String)> =
-            names.into_iter().map(|(id, n, s)| (id, (n, s))).collect();
         Ok(GetAccountSummaryResponse {
             account: Some(account.to_proto()),
-            totals: Some(totals.to_proto(&currency)?),
-            top_campaigns: sums
-                .iter()
-                .take(top as usize)
+            totals: Some(totals.sums.to_proto(&currency)?),
+            top_campaigns: campaigns
+                .into_iter()
                 .map(|c| {
-                    let (name, status) = names.get(&c.campaign_id).cloned().unwrap_or_default();
                     Ok(CampaignTotal {
                         campaign_id: c.campaign_id,
-                        name,
-                        status,
+                        name: c.name.unwrap_or_default(),
+                        status: c.status.unwrap_or_default(),
                         values: Some(c.sums.to_proto(&currency)?),
                     })
                 })
                 .collect::<Result<_, Error>>()?,
-            active_campaigns,
-            campaigns_with_delivery: sums.iter().filter(|c| c.sums.impressions > 0).count() as i64,
+            active_campaigns: totals.active_campaigns,
+            campaigns_with_delivery: delivered,
         })
     }
 }

@@ -44,6 +44,7 @@ async fn migrates_an_empty_database_then_serves_health_and_reflection() {
             "amazon_ads.search_term_daily_metrics",
             "amazon_ads.targeting_daily_metrics",
             "amazon_ads.targets",
+            "linkedin.account_daily_metrics",
             "linkedin.ad_accounts",
             "linkedin.audience_demographics",
             "linkedin.campaign_daily_metrics",

@@ -2,6 +2,26 @@
 
 pub mod linkedin {
     diesel::table! {
+        linkedin.account_daily_metrics (account_id, date) {
+            account_id -> Int8,
+            date -> Date,
+            campaigns -> Int8,
+            impressions -> Int8,
+            clicks -> Int8,
+            cost -> Numeric,
+            landing_page_clicks -> Int8,
+            external_website_conversions -> Int8,
+            one_click_leads -> Int8,
+            likes -> Int8,
+            comments -> Int8,
+            shares -> Int8,
+            follows -> Int8,
+            opens -> Int8,
+            sends -> Int8,
+        }
+    }
+
+    diesel::table! {
         linkedin.ad_accounts (id) {
             id -> Int8,
             name -> Text,
@@ -170,6 +190,7 @@ pub mod linkedin {
     diesel::joinable!(creatives -> campaigns (campaign_id));
 
     diesel::allow_tables_to_appear_in_same_query!(
+        account_daily_metrics,
         ad_accounts,
         audience_demographics,
         campaign_daily_metrics,
