@@ -29,7 +29,7 @@ pub(crate) fn text(lines: Vec<PlanLine>) -> String {
 }
 
 /// The executed plans of the hot queries, by name: a one-campaign DAY series and the
-/// account summary's aggregate, over `start..=end`.
+/// account summary's ranking of campaigns, over `start..=end`.
 pub fn explain_hot_queries(
     conn: &mut PgConnection,
     campaign_id: i64,
@@ -41,6 +41,9 @@ pub fn explain_hot_queries(
     let summary = crate::rpc::summary::explain(conn, account_id, start, end)?;
     Ok(vec![
         ("GetCampaignMetrics: one campaign, by day", series),
-        ("GetAccountSummary: sums per campaign", summary),
+        (
+            "GetAccountSummary: cost and impressions per campaign",
+            summary,
+        ),
     ])
 }
