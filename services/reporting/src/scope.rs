@@ -1,16 +1,15 @@
 //! Reads on behalf of a caller, in two layers.
 //!
-//! Every report filters by the caller's workspace itself: lists with
-//! [`in_workspace`] in their SQL, reads of named accounts and entities through [`Owned`]
-//! (another workspace's is as unknown as one that does not exist: NOT_FOUND).
+//! Every report filters by the caller's workspace itself, in the statement that reads:
+//! lists with [`in_workspace`] in their SQL, reads of named accounts and entities with it
+//! or with the same subquery (another workspace's is as unknown as one that does not
+//! exist: NOT_FOUND).
 //!
 //! Behind that, a workspace caller's reads run in a session that takes the database
 //! role `adsync_workspace_reader` and names the caller's workspace: the warehouse's
 //! row-level security then shows that session only the workspace's rows, whatever
 //! the query — so a report whose filter is missing still returns nothing of another
 //! workspace. A platform caller's reads run as the service itself.
-
-use std::collections::HashSet;
 
 use adsync_db::DbError;
 use adsync_server::{Reach, WorkspaceId};
@@ -71,33 +70,4 @@ pub(crate) fn in_workspace(column: &str, source: &str, param: usize) -> String {
         "(${param}::int8 IS NULL OR {column} IN (SELECT w.account_id FROM sync_accounts w \
          WHERE w.source = '{source}' AND w.workspace_id = ${param}))"
     )
-}
-
-/// The accounts of one source a caller's workspace owns, to check what a request names.
-#[derive(Debug, Clone)]
-pub(crate) struct Owned(Option<HashSet<i64>>);
-
-impl Owned {
-    /// `workspace`'s accounts of `source` (every account when `None`).
-    pub(crate) fn read(
-        conn: &mut PgConnection,
-        source: &str,
-        workspace: Option<WorkspaceId>,
-    ) -> QueryResult<Owned> {
-        use adsync_warehouse::schema::sync_accounts::dsl as a;
-        let Some(workspace) = workspace else {
-            return Ok(Owned(None));
-        };
-        let ids: Vec<i64> = a::sync_accounts
-            .filter(a::source.eq(source))
-            .filter(a::workspace_id.eq(workspace.get()))
-            .select(a::account_id)
-            .load(conn)?;
-        Ok(Owned(Some(ids.into_iter().collect())))
-    }
-
-    /// Whether the caller may read `account`.
-    pub(crate) fn has(&self, account: i64) -> bool {
-        self.0.as_ref().is_none_or(|ids| ids.contains(&account))
-    }
 }

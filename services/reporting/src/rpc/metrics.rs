@@ -116,12 +116,12 @@ fn iso_date(d: NaiveDate) -> String {
 
 /// The stored days of `ids` in `range` from metric table `$table` keyed by `$key`, as
 /// [`DayRow`]s: a range scan of the primary key ($key, date) per id. Built by Diesel, so
-/// each pooled connection prepares it once and plans it never again.
+/// each pooled connection prepares it once (one text for one id, one for several: see
+/// [`one_or_any`]).
 macro_rules! days_query {
     ($table:ident, $key:ident, $ids:expr, $range:expr) => {{
         use adsync_warehouse::schema::linkedin::$table as m;
-        m::table
-            .filter(m::$key.eq_any($ids))
+        one_or_any!(m::table.into_boxed(), m::$key, $ids)
             .filter(m::date.between($range.start, $range.end))
             .select((
                 m::$key,
@@ -142,6 +142,23 @@ macro_rules! days_query {
                 ),
             ))
     }};
+}
+
+/// `$query` (boxed) filtered to `$column` in `$ids`: `= $n` for one id, `= ANY($n)` for
+/// several. A prepared statement is planned afresh at every call until a plan for any
+/// value of its parameters is estimated no dearer than the plans for the values given,
+/// and an array parameter of unknown length is estimated as several ids' worth of index
+/// descents, so a one-id series under `= ANY` was planned on every call. For a workspace
+/// caller that planning is the dearer part of the read: row-level security adds each
+/// table's policy, with its read of the workspace's accounts, to every plan. The scalar
+/// form is planned a handful of times per connection and then kept.
+macro_rules! one_or_any {
+    ($query:expr, $column:expr, $ids:expr) => {
+        match $ids {
+            [id] => $query.filter($column.eq(*id)),
+            ids => $query.filter($column.eq_any(ids)),
+        }
+    };
 }
 
 /// The LinkedIn accounts `workspace` owns, as a subquery: the entity read filters by it
@@ -234,16 +251,13 @@ const CAMPAIGNS: Source = Source {
     kind: "campaign",
     entities: |conn, ids, workspace| {
         use adsync_warehouse::schema::linkedin::{ad_accounts, campaigns};
-        let mut query = campaigns::table
-            .inner_join(ad_accounts::table)
-            .filter(campaigns::id.eq_any(ids))
-            .select((
-                campaigns::id,
-                campaigns::name,
-                campaigns::account_id,
-                ad_accounts::currency,
-            ))
-            .into_boxed();
+        let query = campaigns::table.inner_join(ad_accounts::table).into_boxed();
+        let mut query = one_or_any!(query, campaigns::id, ids).select((
+            campaigns::id,
+            campaigns::name,
+            campaigns::account_id,
+            ad_accounts::currency,
+        ));
         if let Some(workspace) = workspace {
             query = query.filter(campaigns::account_id.eq_any(owned_accounts(workspace)));
         }
@@ -268,17 +282,14 @@ const CREATIVES: Source = Source {
     kind: "creative",
     entities: |conn, ids, workspace| {
         use adsync_warehouse::schema::linkedin::{ad_accounts, creatives};
-        let mut query = creatives::table
-            .inner_join(ad_accounts::table)
-            .filter(creatives::id.eq_any(ids))
-            .select((
-                creatives::id,
-                creatives::content_name,
-                creatives::content_reference,
-                creatives::account_id,
-                ad_accounts::currency,
-            ))
-            .into_boxed();
+        let query = creatives::table.inner_join(ad_accounts::table).into_boxed();
+        let mut query = one_or_any!(query, creatives::id, ids).select((
+            creatives::id,
+            creatives::content_name,
+            creatives::content_reference,
+            creatives::account_id,
+            ad_accounts::currency,
+        ));
         if let Some(workspace) = workspace {
             query = query.filter(creatives::account_id.eq_any(owned_accounts(workspace)));
         }
@@ -313,7 +324,7 @@ pub(crate) fn explain_series(
     let sql = diesel::debug_query::<diesel::pg::Pg, _>(&query).to_string();
     let sql = sql.split(" -- binds:").next().unwrap_or_default();
     let lines = diesel::sql_query(explained(sql))
-        .bind::<Array<BigInt>, _>(&ids[..])
+        .bind::<BigInt, _>(campaign_id)
         .bind::<Date, _>(start)
         .bind::<Date, _>(end)
         .load(conn)?;

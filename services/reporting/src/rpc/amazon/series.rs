@@ -3,7 +3,7 @@
 //! over the range; conversions of the chosen attribution window.
 
 use adsync_db::prepared_sql;
-use adsync_server::Reach;
+use adsync_server::{Reach, WorkspaceId};
 use std::collections::HashMap;
 
 use adsync_proto::reporting::{
@@ -13,20 +13,21 @@ use adsync_proto::reporting::{
 use adsync_server::FieldViolations;
 use chrono::NaiveDate;
 use diesel::prelude::*;
-use diesel::sql_types::{Array, BigInt, Date, Text};
+use diesel::sql_types::{Array, BigInt, Date, Nullable, Text};
 
 use super::{Attribution, Sums};
 use crate::error::{DOMAIN, Error};
 use crate::request::{date_range, ids};
 use crate::rpc::metrics::{Grain, periods};
-use crate::scope::Owned;
+use crate::scope::in_workspace;
 use crate::service::ReportingApi;
 
 /// What a series is of: where its entities and its days are.
 struct Level {
     kind: &'static str,
-    /// `id, name, profile_id, campaign_id, currency` of the entities `$1`.
-    entities: &'static str,
+    /// `id, name, profile_id, campaign_id, currency` of the entities `$1` (of workspace
+    /// `$2`'s profiles; every workspace's when NULL).
+    entities: fn() -> String,
     /// The daily table and the column holding the level's id.
     table: &'static str,
     id_column: &'static str,
@@ -34,18 +35,28 @@ struct Level {
 
 const CAMPAIGN: Level = Level {
     kind: "Amazon Ads campaign",
-    entities: "SELECT c.id, c.name, c.profile_id, c.id AS campaign_id, p.currency_code \
-               FROM amazon_ads.campaigns c JOIN amazon_ads.profiles p ON p.id = c.profile_id \
-               WHERE c.id = ANY($1)",
+    entities: || {
+        format!(
+            "SELECT c.id, c.name, c.profile_id, c.id AS campaign_id, p.currency_code \
+             FROM amazon_ads.campaigns c JOIN amazon_ads.profiles p ON p.id = c.profile_id \
+             WHERE c.id = ANY($1) AND {}",
+            in_workspace("c.profile_id", "amazon_ads", 2)
+        )
+    },
     table: "amazon_ads.campaign_daily_metrics",
     id_column: "campaign_id",
 };
 
 const AD_GROUP: Level = Level {
     kind: "Amazon Ads ad group",
-    entities: "SELECT g.id, g.name, g.profile_id, g.campaign_id, p.currency_code \
-               FROM amazon_ads.ad_groups g JOIN amazon_ads.profiles p ON p.id = g.profile_id \
-               WHERE g.id = ANY($1)",
+    entities: || {
+        format!(
+            "SELECT g.id, g.name, g.profile_id, g.campaign_id, p.currency_code \
+             FROM amazon_ads.ad_groups g JOIN amazon_ads.profiles p ON p.id = g.profile_id \
+             WHERE g.id = ANY($1) AND {}",
+            in_workspace("g.profile_id", "amazon_ads", 2)
+        )
+    },
     // An ad group's spend is all in its advertised products.
     table: "amazon_ads.product_ad_daily_metrics",
     id_column: "ad_group_id",
@@ -53,14 +64,20 @@ const AD_GROUP: Level = Level {
 
 const TARGETING: Level = Level {
     kind: "Amazon Ads keyword or target",
-    entities: "SELECT k.id, k.keyword_text || ' (' || k.match_type || ')' AS name, k.profile_id, \
-                      k.campaign_id, p.currency_code \
-               FROM amazon_ads.keywords k JOIN amazon_ads.profiles p ON p.id = k.profile_id \
-               WHERE k.id = ANY($1) \
-               UNION ALL \
-               SELECT x.id, x.expression::text, x.profile_id, x.campaign_id, p.currency_code \
-               FROM amazon_ads.targets x JOIN amazon_ads.profiles p ON p.id = x.profile_id \
-               WHERE x.id = ANY($1)",
+    entities: || {
+        format!(
+            "SELECT k.id, k.keyword_text || ' (' || k.match_type || ')' AS name, k.profile_id, \
+                    k.campaign_id, p.currency_code \
+             FROM amazon_ads.keywords k JOIN amazon_ads.profiles p ON p.id = k.profile_id \
+             WHERE k.id = ANY($1) AND {} \
+             UNION ALL \
+             SELECT x.id, x.expression::text, x.profile_id, x.campaign_id, p.currency_code \
+             FROM amazon_ads.targets x JOIN amazon_ads.profiles p ON p.id = x.profile_id \
+             WHERE x.id = ANY($1) AND {}",
+            in_workspace("k.profile_id", "amazon_ads", 2),
+            in_workspace("x.profile_id", "amazon_ads", 2)
+        )
+    },
     table: "amazon_ads.targeting_daily_metrics",
     id_column: "targeting_id",
 };
@@ -121,11 +138,10 @@ impl ReportingApi {
         let (entities, days) = self
             .read(reach, move |conn| {
                 // Another workspace's ids are as unknown as ids that do not exist.
-                let owned = Owned::read(conn, "amazon_ads", workspace)?;
-                let mut entities: Vec<EntityRow> = prepared_sql(level.entities)
+                let entities: Vec<EntityRow> = prepared_sql((level.entities)())
                     .bind::<Array<BigInt>, _>(&ids)
+                    .bind::<Nullable<BigInt>, _>(workspace.map(WorkspaceId::get))
                     .load(conn)?;
-                entities.retain(|e| owned.has(e.profile_id));
                 let profiles: Vec<i64> = entities.iter().map(|e| e.profile_id).collect();
                 let campaigns: Vec<i64> = entities.iter().map(|e| e.campaign_id).collect();
                 // Profile and campaign lead every daily table's key: the read is a range
