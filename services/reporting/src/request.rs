@@ -124,6 +124,23 @@ pub(crate) fn only_if(set: bool, condition: &'static str) -> &'static str {
     if set { condition } else { "true" }
 }
 
+/// Where a page of rows ordered by `id` starts (after bind `$after`) and its `ORDER BY`.
+/// When the request fixes `lead` (a column and its bind) that an index `(lead, id)`
+/// starts with, both follow that index: `(lead, id) > ($n, $after)`, `ORDER BY lead,
+/// id`, the same rows in the same order. Compared by `id` alone, a plan kept for any
+/// value (as a prepared statement's soon is) walks the primary key from `$after`,
+/// filtering, and finds the last of ten accounts' campaigns after 4,500 rows of the
+/// others': its estimate cannot see that one account's ids sit together.
+pub(crate) fn id_keyset(lead: Option<(&str, usize)>, id: &str, after: usize) -> (String, String) {
+    match lead {
+        Some((lead, n)) => (
+            format!("({lead}, {id}) > (${n}, ${after})"),
+            format!("{lead}, {id}"),
+        ),
+        None => (format!("{id} > ${after}"), id.to_owned()),
+    }
+}
+
 /// An optional id filter: 0 means any, negative is an error.
 pub(crate) fn optional_id(field: &str, raw: i64, v: &mut FieldViolations) -> Option<i64> {
     if raw < 0 {

@@ -815,6 +815,39 @@ async fn pages_hold_every_row_exactly_once_while_rows_are_inserted_and_tokens_ar
         "rows behind the cursor stay behind"
     );
 
+    // An account's creatives two at a time: every one once, in id order, as one page has them.
+    let creatives_page = |page_size: i32, page_token: String| ListCreativesRequest {
+        page_size,
+        page_token,
+        account_id: account,
+        ..Default::default()
+    };
+    let whole: Vec<i64> = client
+        .list_creatives(bearer(creatives_page(500, String::new()), &s.reader))
+        .await
+        .unwrap()
+        .into_inner()
+        .creatives
+        .iter()
+        .map(|c| c.creative_id)
+        .collect();
+    let (mut paged, mut token) = (Vec::new(), String::new());
+    loop {
+        let page = client
+            .list_creatives(bearer(creatives_page(2, token), &s.reader))
+            .await
+            .unwrap()
+            .into_inner();
+        paged.extend(page.creatives.iter().map(|c| c.creative_id));
+        if page.next_page_token.is_empty() {
+            break;
+        }
+        token = page.next_page_token;
+    }
+    assert_eq!(whole.len(), 9);
+    assert!(whole.is_sorted());
+    assert_eq!(paged, whole);
+
     // A token only works for the call and the filters it was issued for.
     let first = client
         .list_campaigns(bearer(

@@ -11,7 +11,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Bool, Nullable, Text, Timestamptz};
 
 use crate::error::{DOMAIN, Error};
-use crate::request::{IdPage, contains_pattern, name_filter, only_if, optional_id};
+use crate::request::{IdPage, contains_pattern, id_keyset, name_filter, only_if, optional_id};
 use crate::scope::in_workspace;
 use crate::service::ReportingApi;
 use crate::values::money;
@@ -316,12 +316,13 @@ impl ReportingApi {
         let (after, limit) = (page.after, page.limit());
         let workspace = self.filter(reach).map(WorkspaceId::get);
         let mut rows: Vec<CampaignRow> = self.read(reach, move |conn| {
+                let (from, order) = id_keyset(account.map(|_| ("c.account_id", 2)), "c.id", 1);
                 prepared_sql(format!(
                     "SELECT {CAMPAIGN_COLUMNS} \
                      FROM linkedin.campaigns c LEFT JOIN linkedin.campaign_groups g ON g.id = c.campaign_group_id \
-                     WHERE c.id > $1 AND {} AND {} \
+                     WHERE {from} AND {} AND {} \
                        AND {} AND {} AND {} \
-                     ORDER BY c.id LIMIT $6",
+                     ORDER BY {order} LIMIT $6",
                     only_if(account.is_some(), "c.account_id = $2"),
                     only_if(group.is_some(), "c.campaign_group_id = $3"),
                     only_if(status.is_some(), "c.status = $4"),
@@ -375,15 +376,22 @@ impl ReportingApi {
         let workspace = self.filter(reach).map(WorkspaceId::get);
         let mut rows: Vec<CreativeRow> = self
             .read(reach, move |conn| {
+                // Both have an index (column, id); a campaign's is the narrower.
+                let lead = match (campaign, account) {
+                    (Some(_), _) => Some(("r.campaign_id", 3)),
+                    (None, Some(_)) => Some(("r.account_id", 2)),
+                    (None, None) => None,
+                };
+                let (from, order) = id_keyset(lead, "r.id", 1);
                 prepared_sql(format!(
                     "SELECT r.id, r.campaign_id, r.account_id, c.name AS campaign_name, \
                             r.intended_status, r.is_serving, r.serving_hold_reasons, \
                             r.content_reference, r.content_name, r.upstream_created_at, \
                             r.upstream_modified_at \
                      FROM linkedin.creatives r JOIN linkedin.campaigns c ON c.id = r.campaign_id \
-                     WHERE r.id > $1 AND {} AND {} \
+                     WHERE {from} AND {} AND {} \
                        AND {} AND {} AND {} \
-                     ORDER BY r.id LIMIT $6",
+                     ORDER BY {order} LIMIT $6",
                     only_if(account.is_some(), "r.account_id = $2"),
                     only_if(campaign.is_some(), "r.campaign_id = $3"),
                     only_if(status.is_some(), "r.intended_status = $4"),
