@@ -258,6 +258,85 @@ async fn amazon_reads_equal_the_ground_truth_with_ratios_from_exact_sums() {
             assert!(t.bid.is_some(), "its own bid or its ad group's default");
         }
 
+        // Pages and filters: a few at a time, by campaign and by ad group, every row once
+        // and in id order, as the whole list has them.
+        let whole: Vec<(i64, i64, i64)> = targetings
+            .iter()
+            .map(|t| (t.targeting_id, t.campaign_id, t.ad_group_id))
+            .collect();
+        assert!(whole.is_sorted() && whole.len() > 7, "more than a page");
+        let mut reports = s.reports.clone();
+        let (campaign, ad_group) = (whole[0].1, whole[whole.len() - 1].2);
+        for (campaign_id, ad_group_id) in [(0, 0), (campaign, 0), (0, ad_group)] {
+            let (mut paged, mut page_token) = (Vec::new(), String::new());
+            loop {
+                let page = reports
+                    .list_amazon_targetings(bearer(
+                        ListAmazonTargetingsRequest {
+                            period: Some(period(profile, (start, end), 0)),
+                            page_size: 7,
+                            page_token,
+                            campaign_id,
+                            ad_group_id,
+                        },
+                        &s.token,
+                    ))
+                    .await
+                    .unwrap()
+                    .into_inner();
+                paged.extend(
+                    page.targetings
+                        .iter()
+                        .map(|t| (t.targeting_id, t.campaign_id, t.ad_group_id)),
+                );
+                if page.next_page_token.is_empty() {
+                    break;
+                }
+                page_token = page.next_page_token;
+            }
+            let want: Vec<_> = whole
+                .iter()
+                .copied()
+                .filter(|(_, c, g)| {
+                    (campaign_id == 0 || *c == campaign_id)
+                        && (ad_group_id == 0 || *g == ad_group_id)
+                })
+                .collect();
+            assert!(!want.is_empty());
+            assert_eq!(
+                paged, want,
+                "campaign {campaign_id}, ad group {ad_group_id}"
+            );
+        }
+        let (mut paged, mut page_token) = (Vec::new(), String::new());
+        loop {
+            let page = reports
+                .list_amazon_ad_groups(bearer(
+                    ListAmazonAdGroupsRequest {
+                        period: Some(period(profile, (start, end), 0)),
+                        page_size: 1,
+                        page_token,
+                        campaign_id: campaign,
+                    },
+                    &s.token,
+                ))
+                .await
+                .unwrap()
+                .into_inner();
+            paged.extend(page.ad_groups.iter().map(|g| g.ad_group_id));
+            if page.next_page_token.is_empty() {
+                break;
+            }
+            page_token = page.next_page_token;
+        }
+        let want: Vec<i64> = groups
+            .iter()
+            .filter(|g| g.campaign_id == campaign)
+            .map(|g| g.ad_group_id)
+            .collect();
+        assert!(!want.is_empty());
+        assert_eq!(paged, want);
+
         // Waste: exactly the keywords and targets that spent and sold nothing.
         let waste = s
             .reports

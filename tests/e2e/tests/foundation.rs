@@ -99,11 +99,11 @@ fn migrations_apply_on_an_empty_database_and_revert_cleanly() {
     assert!(db.tables().is_empty());
 
     let applied = run_migrations(&mut conn, &all_migrations()).expect("up");
-    assert_eq!(applied.len(), 23);
+    assert_eq!(applied.len(), 24);
     assert_eq!(db.tables(), ALL_TABLES);
 
     let reverted = revert_all_migrations(&mut conn, &all_migrations()).expect("down");
-    assert_eq!(reverted.len(), 23);
+    assert_eq!(reverted.len(), 24);
     assert!(db.tables().is_empty(), "left behind: {:?}", db.tables());
 
     // And up again: down.sql left nothing that blocks a re-run.

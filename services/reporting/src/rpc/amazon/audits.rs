@@ -52,7 +52,7 @@ impl ReportingApi {
         let rows: Vec<TargetingRow> = self.read(reach, move |conn| {
                 prepared_sql(format!(
                     "{} WHERE s.cost > $4::numeric AND s.sales = 0 ORDER BY s.cost DESC, t.id LIMIT $5",
-                    targetings_sql(&p)
+                    targetings_sql(&p, "")
                 ))
                 .bind::<BigInt, _>(p.profile_id)
                 .bind::<Date, _>(p.range.start)

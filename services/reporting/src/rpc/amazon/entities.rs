@@ -17,7 +17,7 @@ use diesel::sql_types::{BigInt, Date, Integer, Nullable, Text};
 
 use super::{Period, Sums, money_of};
 use crate::error::{DOMAIN, Error};
-use crate::request::{IdPage, optional_id};
+use crate::request::{IdPage, id_keyset, only_if, optional_id};
 use crate::service::ReportingApi;
 
 #[derive(QueryableByName)]
@@ -107,22 +107,26 @@ impl TargetingRow {
     }
 }
 
-/// Every keyword and target of profile `$1` with its bid (its own, else its ad group's
-/// default) and its totals over `$2..=$3`, as `t`; the caller adds the WHERE, ORDER and
-/// LIMIT that follow.
-pub(crate) fn targetings_sql(period: &Period) -> String {
+/// The keywords and targets of profile `$1` with their bids (their own, else their ad
+/// group's default) and their totals over `$2..=$3`, as `t`; the caller adds the WHERE,
+/// ORDER and LIMIT that follow. `rows` narrows each of the two (as `e`) before anything
+/// is joined or summed: a page's condition, order and limit there read a page's rows
+/// through the (profile, id) index and sum only theirs, not the profile's every
+/// keyword's ("" for every one).
+pub(crate) fn targetings_sql(period: &Period, rows: &str) -> String {
     format!(
-        "SELECT t.*, s.* FROM ( \
-             SELECT k.id, k.campaign_id, k.ad_group_id, 'keyword' AS kind, k.keyword_text AS text, \
-                    k.match_type, k.state, trim_scale(COALESCE(k.bid, g.default_bid))::text AS bid \
-             FROM amazon_ads.keywords k JOIN amazon_ads.ad_groups g ON g.id = k.ad_group_id \
-             WHERE k.profile_id = $1 \
+        "SELECT t.id, t.campaign_id, t.ad_group_id, t.kind, t.text, t.match_type, t.state, \
+                trim_scale(COALESCE(t.bid, g.default_bid))::text AS bid, s.* \
+         FROM ( \
+             (SELECT e.id, e.campaign_id, e.ad_group_id, 'keyword' AS kind, e.keyword_text AS text, \
+                     e.match_type, e.state, e.bid \
+              FROM amazon_ads.keywords e WHERE e.profile_id = $1 {rows}) \
              UNION ALL \
-             SELECT x.id, x.campaign_id, x.ad_group_id, 'target', x.expression::text, \
-                    x.expression_type, x.state, trim_scale(COALESCE(x.bid, g.default_bid))::text \
-             FROM amazon_ads.targets x JOIN amazon_ads.ad_groups g ON g.id = x.ad_group_id \
-             WHERE x.profile_id = $1 \
-         ) t CROSS JOIN LATERAL ( \
+             (SELECT e.id, e.campaign_id, e.ad_group_id, 'target', e.expression::text, \
+                     e.expression_type, e.state, e.bid \
+              FROM amazon_ads.targets e WHERE e.profile_id = $1 {rows}) \
+         ) t JOIN amazon_ads.ad_groups g ON g.id = t.ad_group_id \
+         CROSS JOIN LATERAL ( \
              SELECT {sums} FROM amazon_ads.targeting_daily_metrics m \
              WHERE m.profile_id = $1 AND m.campaign_id = t.campaign_id \
                AND m.ad_group_id = t.ad_group_id AND m.targeting_id = t.id \
@@ -165,6 +169,7 @@ impl ReportingApi {
         let period = self.amazon_period(reach, parsed).await?;
         let (p, after, limit) = (period.clone(), page.after, page.limit());
         let mut rows: Vec<CampaignRow> = self.read(reach, move |conn| {
+                let (from, order) = id_keyset(Some(("c.profile_id", 1)), "c.id", 4);
                 prepared_sql(format!(
                     "SELECT c.id, c.name, c.state, c.targeting_type, trim_scale(c.budget)::text AS budget, \
                             c.budget_type, c.bidding_strategy, c.top_of_search_percentage, c.portfolio_id, \
@@ -172,7 +177,7 @@ impl ReportingApi {
                      FROM amazon_ads.campaigns c CROSS JOIN LATERAL ( \
                          SELECT {sums} FROM amazon_ads.campaign_daily_metrics m \
                          WHERE m.profile_id = $1 AND m.campaign_id = c.id AND m.date BETWEEN $2 AND $3 \
-                     ) s WHERE c.profile_id = $1 AND c.id > $4 ORDER BY c.id LIMIT $5",
+                     ) s WHERE c.profile_id = $1 AND {from} ORDER BY {order} LIMIT $5",
                     sums = p.window.sum_columns()
                 ))
                 .bind::<BigInt, _>(p.profile_id)
@@ -232,14 +237,16 @@ impl ReportingApi {
         let period = self.amazon_period(reach, parsed).await?;
         let (p, after, limit) = (period.clone(), page.after, page.limit());
         let mut rows: Vec<AdGroupRow> = self.read(reach, move |conn| {
+                let (from, order) = id_keyset(Some(("g.profile_id", 1)), "g.id", 4);
                 prepared_sql(format!(
                     "SELECT g.id, g.campaign_id, g.name, g.state, trim_scale(g.default_bid)::text AS default_bid, s.* \
                      FROM amazon_ads.ad_groups g CROSS JOIN LATERAL ( \
                          SELECT {sums} FROM amazon_ads.product_ad_daily_metrics m \
                          WHERE m.profile_id = $1 AND m.campaign_id = g.campaign_id AND m.ad_group_id = g.id \
                            AND m.date BETWEEN $2 AND $3 \
-                     ) s WHERE g.profile_id = $1 AND ($6 = 0 OR g.campaign_id = $6) AND g.id > $4 \
-                     ORDER BY g.id LIMIT $5",
+                     ) s WHERE g.profile_id = $1 AND {campaign} AND {from} \
+                     ORDER BY {order} LIMIT $5",
+                    campaign = only_if(campaign != 0, "g.campaign_id = $6"),
                     sums = p.window.sum_columns()
                 ))
                 .bind::<BigInt, _>(p.profile_id)
@@ -293,11 +300,19 @@ impl ReportingApi {
         v.into_result(DOMAIN)?;
         let period = self.amazon_period(reach, parsed).await?;
         let (p, after, limit) = (period.clone(), page.after, page.limit());
-        let mut rows: Vec<TargetingRow> = self.read(reach, move |conn| {
+        let mut rows: Vec<TargetingRow> = self
+            .read(reach, move |conn| {
+                // Each of keywords and targets gives at most a page, read through its
+                // (profile, id) index from the cursor on; the page is the first of both.
+                let (from, order) = id_keyset(Some(("e.profile_id", 1)), "e.id", 4);
+                let rows = format!(
+                    "AND {from} AND {} AND {} ORDER BY {order} LIMIT $5",
+                    only_if(campaign != 0, "e.campaign_id = $6"),
+                    only_if(ad_group != 0, "e.ad_group_id = $7"),
+                );
                 prepared_sql(format!(
-                    "{} WHERE t.id > $4 AND ($6 = 0 OR t.campaign_id = $6) AND ($7 = 0 OR t.ad_group_id = $7) \
-                     ORDER BY t.id LIMIT $5",
-                    targetings_sql(&p)
+                    "{} ORDER BY t.id LIMIT $5",
+                    targetings_sql(&p, &rows)
                 ))
                 .bind::<BigInt, _>(p.profile_id)
                 .bind::<Date, _>(p.range.start)
