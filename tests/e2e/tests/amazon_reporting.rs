@@ -382,7 +382,30 @@ async fn amazon_reads_equal_the_ground_truth_with_ratios_from_exact_sums() {
             .unwrap()
             .into_inner()
             .search_terms;
-        assert!(!terms.is_empty());
+        assert!(
+            !terms.is_empty() && terms.len() < 1000,
+            "every term on one page"
+        );
+        // One campaign's: exactly the whole list's rows of that campaign, in its order.
+        let campaign = terms[0].campaign_id;
+        let of_campaign = s
+            .reports
+            .clone()
+            .list_amazon_search_terms(bearer(
+                ListAmazonSearchTermsRequest {
+                    period: Some(period(profile, (start, end), 14)),
+                    limit: 1000,
+                    campaign_id: campaign,
+                },
+                &s.token,
+            ))
+            .await
+            .unwrap()
+            .into_inner()
+            .search_terms;
+        let want: Vec<_> = terms.iter().filter(|t| t.campaign_id == campaign).collect();
+        assert!(!want.is_empty());
+        assert_eq!(of_campaign.iter().collect::<Vec<_>>(), want);
         let harvest = s
             .reports
             .audit_amazon_harvest(bearer(

@@ -12,7 +12,7 @@ use diesel::sql_types::{BigInt, Date, Nullable, Text};
 
 use super::{Period, Sums, limit};
 use crate::error::{DOMAIN, Error};
-use crate::request::optional_id;
+use crate::request::{only_if, optional_id};
 use crate::service::ReportingApi;
 
 /// One search term of one keyword or target, summed over a period.
@@ -77,7 +77,8 @@ impl ReportingApi {
                 prepared_sql(format!(
                     "{} ORDER BY s.cost DESC, s.search_term, s.campaign_id, s.ad_group_id, s.targeting_id \
                      LIMIT $4",
-                    search_terms_sql(&p, "AND ($5 = 0 OR m.campaign_id = $5)")
+                    // A campaign named narrows the key's range (profile, campaign, …).
+                    search_terms_sql(&p, &format!("AND {}", only_if(campaign != 0, "m.campaign_id = $5")))
                 ))
                 .bind::<BigInt, _>(p.profile_id)
                 .bind::<Date, _>(p.range.start)
