@@ -549,6 +549,25 @@ impl Stack {
     }
 }
 
+/// Every row of a paged list, in the order the pages give them: `page(token)` asks for
+/// one page (the first with an empty token) and answers its rows and the next page's
+/// token (empty after the last).
+pub async fn every_page<T, F, Fut>(mut page: F) -> Vec<T>
+where
+    F: FnMut(String) -> Fut,
+    Fut: std::future::Future<Output = (Vec<T>, String)>,
+{
+    let (mut rows, mut token) = (Vec::new(), String::new());
+    loop {
+        let (got, next) = page(token).await;
+        rows.extend(got);
+        if next.is_empty() {
+            return rows;
+        }
+        token = next;
+    }
+}
+
 /// A request carrying `authorization: Bearer <token>`.
 pub fn bearer<T>(message: T, token: &str) -> tonic::Request<T> {
     let mut request = tonic::Request::new(message);

@@ -3,7 +3,7 @@
 //! spend, each checked against the sandbox's ground truth; and the refusals.
 
 use adsync_amazon_ads_sandbox::{Metrics, Region as SandboxRegion, SandboxConfig as AmazonConfig};
-use adsync_e2e::{Stack, bearer, finished, start_sync};
+use adsync_e2e::{Stack, bearer, every_page, finished, start_sync};
 use adsync_proto::auth::{Region, Scope};
 use adsync_proto::ingestion::ingestion_service_client::IngestionServiceClient;
 use adsync_proto::ingestion::{
@@ -265,35 +265,31 @@ async fn amazon_reads_equal_the_ground_truth_with_ratios_from_exact_sums() {
             .map(|t| (t.targeting_id, t.campaign_id, t.ad_group_id))
             .collect();
         assert!(whole.is_sorted() && whole.len() > 7, "more than a page");
-        let mut reports = s.reports.clone();
         let (campaign, ad_group) = (whole[0].1, whole[whole.len() - 1].2);
         for (campaign_id, ad_group_id) in [(0, 0), (campaign, 0), (0, ad_group)] {
-            let (mut paged, mut page_token) = (Vec::new(), String::new());
-            loop {
-                let page = reports
-                    .list_amazon_targetings(bearer(
-                        ListAmazonTargetingsRequest {
-                            period: Some(period(profile, (start, end), 0)),
-                            page_size: 7,
-                            page_token,
-                            campaign_id,
-                            ad_group_id,
-                        },
-                        &s.token,
-                    ))
-                    .await
-                    .unwrap()
-                    .into_inner();
-                paged.extend(
-                    page.targetings
-                        .iter()
-                        .map(|t| (t.targeting_id, t.campaign_id, t.ad_group_id)),
-                );
-                if page.next_page_token.is_empty() {
-                    break;
+            let paged = every_page(|page_token| {
+                let (mut reports, token) = (s.reports.clone(), s.token.clone());
+                async move {
+                    let page = reports
+                        .list_amazon_targetings(bearer(
+                            ListAmazonTargetingsRequest {
+                                period: Some(period(profile, (start, end), 0)),
+                                page_size: 7,
+                                page_token,
+                                campaign_id,
+                                ad_group_id,
+                            },
+                            &token,
+                        ))
+                        .await
+                        .unwrap()
+                        .into_inner();
+                    let rows = page.targetings.iter();
+                    let rows = rows.map(|t| (t.targeting_id, t.campaign_id, t.ad_group_id));
+                    (rows.collect(), page.next_page_token)
                 }
-                page_token = page.next_page_token;
-            }
+            })
+            .await;
             let want: Vec<_> = whole
                 .iter()
                 .copied()
@@ -308,27 +304,27 @@ async fn amazon_reads_equal_the_ground_truth_with_ratios_from_exact_sums() {
                 "campaign {campaign_id}, ad group {ad_group_id}"
             );
         }
-        let (mut paged, mut page_token) = (Vec::new(), String::new());
-        loop {
-            let page = reports
-                .list_amazon_ad_groups(bearer(
-                    ListAmazonAdGroupsRequest {
-                        period: Some(period(profile, (start, end), 0)),
-                        page_size: 1,
-                        page_token,
-                        campaign_id: campaign,
-                    },
-                    &s.token,
-                ))
-                .await
-                .unwrap()
-                .into_inner();
-            paged.extend(page.ad_groups.iter().map(|g| g.ad_group_id));
-            if page.next_page_token.is_empty() {
-                break;
+        let paged = every_page(|page_token| {
+            let (mut reports, token) = (s.reports.clone(), s.token.clone());
+            async move {
+                let page = reports
+                    .list_amazon_ad_groups(bearer(
+                        ListAmazonAdGroupsRequest {
+                            period: Some(period(profile, (start, end), 0)),
+                            page_size: 1,
+                            page_token,
+                            campaign_id: campaign,
+                        },
+                        &token,
+                    ))
+                    .await
+                    .unwrap()
+                    .into_inner();
+                let rows = page.ad_groups.iter().map(|g| g.ad_group_id).collect();
+                (rows, page.next_page_token)
             }
-            page_token = page.next_page_token;
-        }
+        })
+        .await;
         let want: Vec<i64> = groups
             .iter()
             .filter(|g| g.campaign_id == campaign)

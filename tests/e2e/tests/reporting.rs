@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use adsync_e2e::{Stack, bearer};
+use adsync_e2e::{Stack, bearer, every_page};
 use adsync_linkedin_sandbox::{Metrics, Pivot, SandboxConfig, Size};
 use adsync_proto::auth::Scope;
 use adsync_proto::ingestion::ingestion_service_client::IngestionServiceClient;
@@ -831,19 +831,19 @@ async fn pages_hold_every_row_exactly_once_while_rows_are_inserted_and_tokens_ar
         .iter()
         .map(|c| c.creative_id)
         .collect();
-    let (mut paged, mut token) = (Vec::new(), String::new());
-    loop {
-        let page = client
-            .list_creatives(bearer(creatives_page(2, token), &s.reader))
-            .await
-            .unwrap()
-            .into_inner();
-        paged.extend(page.creatives.iter().map(|c| c.creative_id));
-        if page.next_page_token.is_empty() {
-            break;
+    let paged = every_page(|token| {
+        let (mut client, reader) = (s.client(), s.reader.clone());
+        async move {
+            let page = client
+                .list_creatives(bearer(creatives_page(2, token), &reader))
+                .await
+                .unwrap()
+                .into_inner();
+            let rows = page.creatives.iter().map(|c| c.creative_id).collect();
+            (rows, page.next_page_token)
         }
-        token = page.next_page_token;
-    }
+    })
+    .await;
     assert_eq!(whole.len(), 9);
     assert!(whole.is_sorted());
     assert_eq!(paged, whole);
